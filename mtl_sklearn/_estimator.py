@@ -1,0 +1,556 @@
+"""MultiTaskClassifier: one shared network for several classification tasks."""
+
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.metrics import accuracy_score, balanced_accuracy_score, log_loss, roc_auc_score
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._blend import baseline_probas, blend, default_baseline, fit_baselines
+from ._loss import MultiTaskLoss
+from ._net import MultiTaskNet
+from ._network import ConvTrunk, MLPTrunk, MultiTaskNetwork, build_trunk
+from ._scheduler import alpha_penalty
+from ._targets import MISSING, check_missing_label, encode_targets, encode_with_classes
+
+__all__ = ["MultiTaskClassifier"]
+
+# Prefixes of the dunder parameters passed on to the trunk, optimiser and callbacks.
+EXTRA_PARAM_PREFIXES = ("module__", "optimizer__", "callbacks__", "iterator_train__")
+
+_PROBA_METRICS = {
+    "roc_auc": lambda y, p: roc_auc_score(y, p[:, 1] if p.shape[1] == 2 else p, multi_class="ovr"),
+    "log_loss": lambda y, p: log_loss(y, p, labels=np.arange(p.shape[1])),
+}
+_LABEL_METRICS = {"accuracy": accuracy_score, "balanced_accuracy": balanced_accuracy_score}
+
+
+class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
+    """Several classification tasks learnt by one shared torch network.
+
+    ``K = n_experts`` shared trunks ("experts") ``h_k`` read ``X``; task ``t``
+    reads ``z_t = Σ_k α_tk · h_k(x)`` into its own linear head. α is learnt,
+    non-negative and sparse (an L1 penalty of strength ``1 / C``). A per-task
+    ``baseline`` classifier is fitted on each task's labelled rows and blended
+    with the network: ``p_t = λ_t · p_net,t + (1 − λ_t) · p_base,t``.
+
+    Each task (a column of ``Y``) has its own classes; missing labels (NaN,
+    None, ``pd.NA`` or ``missing_label``) are left out of that task's loss
+    only, so a row with some labels still trains the other tasks. The network
+    is trained through skorch (:class:`skorch.NeuralNet`).
+
+    Parameters
+    ----------
+    module : torch.nn.Module class, default=None
+        Class of the trunk (one expert). It is called with the ``module__*``
+        parameters, and with ``input_shape`` (the shape of one sample of ``X``)
+        when its ``__init__`` accepts that argument. It must map a float32
+        batch of shape ``(batch, *input_shape)`` to features ``(batch, width)``.
+        None uses :class:`MLPTrunk` for 2-D ``X`` and :class:`ConvTrunk` for
+        images ``(n, channels, height, width)``.
+    lambdas : float or array-like of shape (n_tasks,), default=1.0
+        λ_t in [0, 1]: the weight of task t's loss in training the network and
+        of the network in its blend with the baseline. 1 uses the network
+        alone, 0 the baseline alone (the task then does not shape the network).
+    C : float, default=1.0
+        Inverse strength of the L1 penalty on α, as in
+        :class:`~sklearn.linear_model.LogisticRegression`: the per-task
+        objective is ``C · Σ_i loss_i + ‖α_t‖₁``, summed over that task's
+        labelled rows. Smaller values give sparser α.
+    baseline : estimator, "drop" or None, default=None
+        Classifier with ``predict_proba``, cloned and fitted on each task's
+        labelled rows. None uses a standardised
+        :class:`~sklearn.linear_model.LogisticRegression`. "drop" fits none
+        (then every λ must be 1).
+    n_experts : int, default=1
+        Number of shared trunks ``K``.
+    missing_label : int, float, str or None, default=None
+        A label value that marks a missing label, in addition to NaN, None and
+        ``pd.NA`` (which always do), e.g. -1.
+    optimizer : torch optimiser class, default=torch.optim.Adam
+        Optimiser of the network's weights; ``optimizer__*`` sets its options.
+    lr : float, default=1e-3
+        Learning rate.
+    max_epochs : int, default=100
+        Number of passes over the training data.
+    batch_size : int, default=128
+        Rows per batch; -1 uses all rows in one batch.
+    train_split : callable or None, default=None
+        skorch's internal validation split, e.g. ``skorch.dataset.ValidSplit(0.1)``
+        to see a validation loss and use early stopping. None trains on all rows.
+    callbacks : list of skorch callbacks or None, default=None
+        Extra skorch callbacks, e.g. ``[skorch.callbacks.EarlyStopping()]``;
+        ``callbacks__*`` sets their parameters.
+    device : str or torch.device, default="cpu"
+        Where the network trains, e.g. "cuda".
+    random_state : int, RandomState instance or None, default=None
+        Seeds the network's initialisation, the batch order and the
+        baselines. Pass an int for identical results across calls.
+    verbose : int, default=0
+        0 is silent; 1 prints skorch's table of epochs; 2 adds a progress bar
+        over the batches of each epoch.
+    **kwargs
+        Parameters of the trunk (``module__hidden_sizes=(512,)``), of the
+        optimiser (``optimizer__weight_decay=1e-4``), of the callbacks
+        (``callbacks__<name>__<param>``) and ``iterator_train__shuffle``.
+        They work with ``set_params`` and ``GridSearchCV`` as in skorch.
+
+    Attributes
+    ----------
+    classes_ : list of ndarray, or ndarray
+        Classes of each task, sorted; one array when ``y`` was 1-D.
+    n_tasks_ : int
+        Number of tasks.
+    task_names_ : list of str
+        Column names of ``Y`` (``task_0``, ``task_1``… when it had none).
+    outputs_2d_ : bool
+        False when ``y`` was 1-D: ``predict`` is then 1-D and
+        ``predict_proba`` returns one array.
+    n_features_in_ : int
+        Number of features (channels for images) seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of ``X``, when it was a DataFrame with string names.
+    input_shape_ : tuple of int
+        Shape of one sample of ``X``.
+    alpha_ : ndarray of shape (n_tasks, n_experts)
+        The learnt task-to-expert allocation α.
+    lambdas_ : ndarray of shape (n_tasks,)
+        The λ used for each task.
+    baselines_ : list of estimators or None
+        The fitted baseline of each task; None with ``baseline="drop"``.
+    net_ : MultiTaskNet
+        The fitted skorch net; ``net_.module_`` is the torch module.
+    history_ : skorch.History
+        The training history of ``net_``.
+
+    See Also
+    --------
+    sklearn.multioutput.MultiOutputClassifier : One independent classifier per
+        task, without missing labels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mtl_sklearn import MultiTaskClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(200, 5))
+    >>> Y = np.c_[X[:, 0] > 0, X[:, 0] + X[:, 1] > 0].astype(float)
+    >>> Y[::4, 1] = np.nan  # a quarter of task 1's labels are missing
+    >>> clf = MultiTaskClassifier(max_epochs=20, random_state=0).fit(X, Y)
+    >>> clf.predict(X[:3])
+    array([[1., 1.],
+           [1., 1.],
+           [1., 1.]])
+    >>> [p.shape for p in clf.predict_proba(X[:3])]
+    [(3, 2), (3, 2)]
+    """
+
+    _parameter_constraints = {
+        "module": [None, callable],
+        "lambdas": [Interval(Real, 0, 1, closed="both"), "array-like"],
+        "C": [Interval(Real, 0, None, closed="neither")],
+        "baseline": [None, StrOptions({"drop"}), HasMethods(["fit", "predict_proba"])],
+        "n_experts": [Interval(Integral, 1, None, closed="left")],
+        "missing_label": [None, Real, str],
+        "optimizer": [callable],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), Options(Integral, {-1})],
+        "train_split": [None, callable],
+        "callbacks": [None, list],
+        "device": [str, torch.device],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        module=None,
+        *,
+        lambdas=1.0,
+        C=1.0,
+        baseline=None,
+        n_experts=1,
+        missing_label=None,
+        optimizer=torch.optim.Adam,
+        lr=1e-3,
+        max_epochs=100,
+        batch_size=128,
+        train_split=None,
+        callbacks=None,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        **kwargs,
+    ):
+        self.module = module
+        self.lambdas = lambdas
+        self.C = C
+        self.baseline = baseline
+        self.n_experts = n_experts
+        self.missing_label = missing_label
+        self.optimizer = optimizer
+        self.lr = lr
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.train_split = train_split
+        self.callbacks = callbacks
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        vars(self).update(kwargs)
+
+    # -- parameters --------------------------------------------------------
+
+    def _extra_params(self):
+        return {key: value for key, value in vars(self).items() if key.startswith(EXTRA_PARAM_PREFIXES)}
+
+    def get_params(self, deep=True):
+        """Get parameters of this estimator, ``module__*`` and the like included.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return the parameters of contained estimators (the baseline).
+
+        Returns
+        -------
+        params : dict
+            Parameter names mapped to their values.
+        """
+        return {**super().get_params(deep=deep), **self._extra_params()}
+
+    def set_params(self, **params):
+        """Set parameters, ``module__*``, ``optimizer__*`` and ``callbacks__*`` included.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : MultiTaskClassifier
+            This estimator.
+        """
+        extra = {key: params.pop(key) for key in list(params) if key.startswith(EXTRA_PARAM_PREFIXES)}
+        vars(self).update(extra)
+        return super().set_params(**params)
+
+    def _check_extra_params(self):
+        unknown = [key for key in vars(self) if "__" in key and not key.startswith(EXTRA_PARAM_PREFIXES)]
+        if unknown:
+            raise ValueError(
+                f"Unknown parameter(s) {unknown}. Nested parameters must start "
+                f"with one of {', '.join(EXTRA_PARAM_PREFIXES)}"
+            )
+
+    def _check_lambdas(self, n_tasks, task_names):
+        lambdas = np.asarray(self.lambdas, dtype=float)
+        if lambdas.ndim == 0:
+            lambdas = np.full(n_tasks, float(lambdas))
+        if lambdas.shape != (n_tasks,):
+            raise ValueError(
+                f"lambdas has {lambdas.size} values but Y has {n_tasks} tasks "
+                f"({', '.join(task_names)}); pass one value per task or a scalar."
+            )
+        if not np.all((lambdas >= 0) & (lambdas <= 1)):
+            raise ValueError(f"lambdas must lie in [0, 1]; got {lambdas.tolist()}.")
+        if self.baseline == "drop" and np.any(lambdas < 1):
+            raise ValueError(
+                "lambdas below 1 blend the network with the baseline, but "
+                "baseline='drop' fits none. Set lambdas=1 or choose a baseline."
+            )
+        return lambdas
+
+    # -- data --------------------------------------------------------------
+
+    def _validate_X(self, X, reset):
+        if isinstance(X, pd.DataFrame):
+            non_numeric = [
+                str(name)
+                for name, dtype in X.dtypes.items()
+                if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))
+            ]
+            if non_numeric:
+                raise ValueError(
+                    f"X has non-numeric columns {non_numeric}; MultiTaskClassifier "
+                    "needs numeric features. Encode them first, e.g. with a "
+                    "OneHotEncoder in a ColumnTransformer."
+                )
+        try:
+            X = validate_data(
+                self, X, reset=reset, accept_sparse="csr", dtype=np.float32, allow_nd=True
+            )
+        except ValueError as error:
+            if "could not convert" not in str(error):
+                raise
+            raise ValueError(
+                f"X holds values that are not numbers ({error}); MultiTaskClassifier "
+                "needs numeric features. Encode strings first, e.g. with a "
+                "OneHotEncoder in a ColumnTransformer."
+            ) from error
+        if X.ndim not in (2, 4):
+            raise ValueError(
+                f"X has {X.ndim} dimensions; pass tabular X of shape (n_samples, "
+                "n_features) or images of shape (n_samples, channels, height, width)."
+            )
+        if reset:
+            self.input_shape_ = tuple(X.shape[1:])
+        elif tuple(X.shape[1:]) != self.input_shape_:
+            raise ValueError(
+                f"X has samples of shape {tuple(X.shape[1:])} but the model was "
+                f"fitted on samples of shape {self.input_shape_}."
+            )
+        return X
+
+    # -- fit ---------------------------------------------------------------
+
+    def _build_module(self, X, n_classes):
+        module = self.module
+        if module is None:
+            module = MLPTrunk if X.ndim == 2 else ConvTrunk
+        params = {key[len("module__") :]: value for key, value in vars(self).items() if key.startswith("module__")}
+        experts = [build_trunk(module, params, self.input_shape_) for _ in range(self.n_experts)]
+        sample = X[:2].toarray() if hasattr(X, "toarray") else X[:2]
+        with torch.no_grad():
+            width = experts[0].eval()(torch.as_tensor(sample)).shape[-1]
+        return MultiTaskNetwork([expert.train() for expert in experts], width, n_classes)
+
+    def _build_net(self, module, criterion, n_samples):
+        callbacks = list(self.callbacks or [])
+        if self.verbose >= 2:
+            from skorch.callbacks import ProgressBar
+
+            callbacks.append(ProgressBar())
+        passed_on = {
+            key: value for key, value in self._extra_params().items() if not key.startswith("module__")
+        }
+        return MultiTaskNet(
+            module=module,
+            criterion=criterion,
+            optimizer=self.optimizer,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            train_split=self.train_split,
+            callbacks=callbacks,
+            device=self.device,
+            verbose=int(self.verbose),
+            predict_nonlinearity=None,
+            alpha_penalty=alpha_penalty(self.C, n_samples),
+            **passed_on,
+        )
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Fit the shared network and the per-task baselines.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features) \
+                or array of shape (n_samples, channels, height, width)
+            Numeric features, or images. Sparse matrices stay sparse in memory
+            and are densified one batch at a time.
+        y : array-like or DataFrame of shape (n_samples, n_tasks) or (n_samples,)
+            One column of class labels per task (ints, strings, bools,
+            categoricals); NaN, None, ``pd.NA`` or ``missing_label`` marks a
+            missing label. A 1-D ``y`` is a single task.
+
+        Returns
+        -------
+        self : MultiTaskClassifier
+            The fitted estimator.
+        """
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        self._check_extra_params()
+        check_missing_label(self.missing_label)
+        if str(self.device).startswith("cuda") and not torch.cuda.is_available():
+            raise ValueError(
+                f"device={self.device!r} but torch sees no CUDA GPU; use "
+                "device='cpu' or install a CUDA build of torch."
+            )
+        X = self._validate_X(X, reset=True)
+        task_names, classes, codes, one_dimensional = encode_targets(y, self.missing_label)
+        if codes.shape[0] != X.shape[0]:
+            raise ValueError(
+                f"X has {X.shape[0]} rows but Y has {codes.shape[0]}; each row of "
+                "Y must hold the labels of the same row of X."
+            )
+        lambdas = self._check_lambdas(len(classes), task_names)
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+
+        n_classes = [len(c) for c in classes]
+        device = torch.device(self.device)
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            torch.manual_seed(seed)
+            module = self._build_module(X, n_classes)
+            net = self._build_net(module, MultiTaskLoss(n_classes, lambdas), X.shape[0])
+            net.fit(X, codes)
+
+        if self.baseline == "drop":
+            self.baselines_ = None
+        else:
+            baseline = default_baseline(hasattr(X, "toarray")) if self.baseline is None else self.baseline
+            self.baselines_ = fit_baselines(baseline, X, classes, codes, seed)
+        self.net_ = net
+        self.task_names_ = task_names
+        self.n_tasks_ = len(classes)
+        self.outputs_2d_ = not one_dimensional
+        self.classes_ = classes if self.outputs_2d_ else classes[0]
+        self.lambdas_ = lambdas
+        self.alpha_ = module.alpha.detach().cpu().numpy()
+        return self
+
+    @property
+    def history_(self):
+        """skorch's training history of the fitted network."""
+        check_is_fitted(self)
+        return self.net_.history
+
+    # -- predict -----------------------------------------------------------
+
+    def _task_classes(self):
+        return self.classes_ if self.outputs_2d_ else [self.classes_]
+
+    def _probas(self, X):
+        """Probabilities of each task, a list even for a single task."""
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        logits = self.net_.forward(X).double()
+        bounds = np.cumsum([0] + [len(c) for c in self._task_classes()])
+        net_probas = [
+            torch.softmax(logits[:, start:stop], dim=1).numpy() for start, stop in zip(bounds[:-1], bounds[1:])
+        ]
+        base = None if self.baselines_ is None else baseline_probas(self.baselines_, X)
+        return blend(net_probas, base, self.lambdas_)
+
+    def predict_proba(self, X):
+        """Class probabilities of each task.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame}
+            Samples, as in :meth:`fit`.
+
+        Returns
+        -------
+        probas : list of ndarray of shape (n_samples, n_classes_t), or ndarray
+            One array per task, columns in the order of ``classes_[t]`` (the
+            layout of :class:`~sklearn.multioutput.MultiOutputClassifier`);
+            one array when ``y`` was 1-D.
+        """
+        probas = self._probas(X)
+        return probas if self.outputs_2d_ else probas[0]
+
+    def predict(self, X):
+        """Most probable class of each task.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame}
+            Samples, as in :meth:`fit`.
+
+        Returns
+        -------
+        Y : ndarray of shape (n_samples, n_tasks), or (n_samples,)
+            Predicted labels; 1-D when ``y`` was 1-D. Its dtype is the tasks'
+            common label dtype, or object when tasks differ.
+        """
+        classes = self._task_classes()
+        probas = self._probas(X)
+        dtypes = {c.dtype for c in classes}
+        Y = np.empty((len(probas[0]), len(classes)), dtype=dtypes.pop() if len(dtypes) == 1 else object)
+        for t, (task_classes, proba) in enumerate(zip(classes, probas)):
+            Y[:, t] = task_classes[proba.argmax(axis=1)]
+        return Y if self.outputs_2d_ else Y[:, 0]
+
+    # -- score -------------------------------------------------------------
+
+    def score_tasks(self, X, y, metric="accuracy", sample_weight=None):
+        """A figure per task, on that task's labelled rows.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame}
+            Samples, as in :meth:`fit`.
+        y : array-like or DataFrame of shape (n_samples, n_tasks) or (n_samples,)
+            True labels, missing ones marked as in :meth:`fit`.
+        metric : {"accuracy", "balanced_accuracy", "roc_auc", "log_loss"} or callable, \
+                default="accuracy"
+            A callable is called as ``metric(y_true, y_pred)`` on the labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows (for "accuracy", "roc_auc" and "log_loss").
+
+        Returns
+        -------
+        scores : dict
+            Task name mapped to its figure (NaN for a task with no labels in ``y``).
+        """
+        check_is_fitted(self)
+        classes = self._task_classes()
+        codes = encode_with_classes(y, classes, self.task_names_, self.missing_label)
+        if codes.shape[0] != _n_rows(X):
+            raise ValueError(f"X has {_n_rows(X)} rows but Y has {codes.shape[0]}.")
+        probas = self._probas(X)
+        weights = None if sample_weight is None else np.asarray(sample_weight)
+        scores = {}
+        for t, name in enumerate(self.task_names_):
+            rows = codes[:, t] != MISSING
+            if not rows.any():
+                scores[name] = float("nan")
+                continue
+            kwargs = {} if weights is None else {"sample_weight": weights[rows]}
+            true, proba = codes[rows, t], probas[t][rows]
+            if callable(metric):
+                scores[name] = metric(classes[t][true], classes[t][proba.argmax(axis=1)])
+            elif metric in _PROBA_METRICS:
+                scores[name] = _PROBA_METRICS[metric](true, proba, **kwargs)
+            elif metric in _LABEL_METRICS:
+                scores[name] = _LABEL_METRICS[metric](true, proba.argmax(axis=1), **kwargs)
+            else:
+                raise ValueError(
+                    f"metric={metric!r} is not supported; use one of "
+                    f"{sorted({**_PROBA_METRICS, **_LABEL_METRICS})} or a callable."
+                )
+            scores[name] = float(scores[name])
+        return scores
+
+    def score(self, X, y, sample_weight=None):
+        """Mean over tasks of the accuracy on each task's labelled rows.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame}
+            Samples, as in :meth:`fit`.
+        y : array-like or DataFrame of shape (n_samples, n_tasks) or (n_samples,)
+            True labels, missing ones marked as in :meth:`fit`.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows.
+
+        Returns
+        -------
+        score : float
+            Mean of :meth:`score_tasks` over the tasks with labels in ``y``.
+        """
+        return float(np.nanmean(list(self.score_tasks(X, y, sample_weight=sample_weight).values())))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.single_output = True
+        tags.target_tags.multi_output = True
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+def _n_rows(X):
+    return X.shape[0] if hasattr(X, "shape") else len(X)

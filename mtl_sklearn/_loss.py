@@ -1,0 +1,49 @@
+"""The multi-task loss: each task's cross-entropy on its labelled rows, weighted by λ."""
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ._targets import MISSING
+
+
+class MultiTaskLoss(nn.Module):
+    """``Σ_t λ_t Σ_{i labelled for t} CE_it / batch_size``.
+
+    Missing labels (``MISSING``) are skipped through ``ignore_index``. Tasks
+    with the same number of classes are scored in one batched call.
+
+    Parameters
+    ----------
+    n_classes : list of int
+        Number of classes of each task; task ``t`` owns the next
+        ``n_classes[t]`` logits.
+    task_weights : array-like of shape (n_tasks,)
+        λ_t, the weight of each task's loss.
+    """
+
+    def __init__(self, n_classes, task_weights):
+        super().__init__()
+        task_weights = torch.as_tensor(task_weights, dtype=torch.float32)
+        first_logit = torch.cumsum(torch.tensor([0, *n_classes[:-1]]), dim=0)
+        self.group_sizes = sorted(set(n_classes))
+        for size in self.group_sizes:
+            tasks = torch.tensor([t for t, c in enumerate(n_classes) if c == size])
+            columns = first_logit[tasks, None] + torch.arange(size)
+            self.register_buffer(f"tasks_{size}", tasks, persistent=False)
+            self.register_buffer(f"columns_{size}", columns, persistent=False)
+            self.register_buffer(f"weights_{size}", task_weights[tasks], persistent=False)
+
+    def forward(self, logits, codes):
+        total = logits.new_zeros(())
+        for size in self.group_sizes:
+            columns = getattr(self, f"columns_{size}")
+            labels = codes[:, getattr(self, f"tasks_{size}")]
+            losses = F.cross_entropy(
+                logits[:, columns].reshape(-1, size),
+                labels.reshape(-1),
+                ignore_index=MISSING,
+                reduction="none",
+            )
+            total = total + (losses.view_as(labels) * getattr(self, f"weights_{size}")).sum()
+        return total / len(logits)

@@ -1,0 +1,47 @@
+"""The skorch net that trains a :class:`MultiTaskNetwork`.
+
+It keeps skorch's interface (callbacks, history, device, verbose output) and
+changes only the data path and the α update, through skorch's extension points.
+"""
+
+from skorch import NeuralNet
+
+from ._data import BatchIterator, TaskDataset
+from ._scheduler import proximal_step_
+
+
+class MultiTaskNet(NeuralNet):
+    """skorch ``NeuralNet`` with tensor batches and the proximal α step.
+
+    Parameters
+    ----------
+    alpha_penalty : float
+        Weight of ``‖α‖₁`` in the per-row loss (see ``_scheduler.alpha_penalty``).
+    **kwargs
+        Passed to :class:`skorch.NeuralNet`.
+    """
+
+    def __init__(self, *args, alpha_penalty=0.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.alpha_penalty = alpha_penalty
+
+    def get_dataset(self, X, y=None):
+        if isinstance(X, TaskDataset):
+            return X
+        return TaskDataset(X, y, device=self.device)
+
+    def get_iterator(self, dataset, training=False):
+        shuffle = training and self.get_params_for("iterator_train").get("shuffle", True)
+        return BatchIterator(dataset, self.batch_size, shuffle=shuffle)
+
+    def get_all_learnable_params(self):
+        # α has its own update (proximal SGD), not the optimiser's.
+        for name, param in super().get_all_learnable_params():
+            if name != "alpha":
+                yield name, param
+
+    def train_step(self, batch, **fit_params):
+        step = super().train_step(batch, **fit_params)
+        proximal_step_(self.module_.alpha, self.alpha_penalty)
+        self.module_.clip_heads_()
+        return step

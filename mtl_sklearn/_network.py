@@ -1,0 +1,115 @@
+"""The shared network: trunks (experts), the task-to-expert allocation α, task heads.
+
+Task ``t`` reads ``z_t = Σ_k α_tk · h_k(x)`` from the ``K`` experts ``h_k`` and
+its head is linear, so all heads run as one fused layer: the logits of task
+``t`` are ``Σ_k α_tk · (W_t h_k(x)) + b_t``. Each expert's output is normalised
+per row and head weights are clipped to ``[-1, 1]``, so neither side can undo
+a shrinking α by growing (α's scale is identifiable).
+"""
+
+import inspect
+import math
+
+import torch
+from torch import nn
+
+__all__ = ["MLPTrunk", "ConvTrunk"]
+
+
+class MLPTrunk(nn.Sequential):
+    """Fully connected trunk with ReLU activations, the default for 2-D ``X``.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        Shape of one sample; filled in from ``X`` by the estimator.
+    hidden_sizes : tuple of int, default=(256, 256)
+        Width of each hidden layer; the last one is the trunk's output width.
+    dropout : float, default=0.0
+        Dropout probability after each hidden layer.
+    """
+
+    def __init__(self, input_shape, hidden_sizes=(256, 256), dropout=0.0):
+        layers = [nn.Flatten()]
+        width = math.prod(input_shape)
+        for size in hidden_sizes:
+            layers += [nn.Linear(width, size), nn.ReLU()]
+            if dropout:
+                layers.append(nn.Dropout(dropout))
+            width = size
+        super().__init__(*layers)
+
+
+class ConvTrunk(nn.Sequential):
+    """Small convolutional trunk, the default for image ``X`` of shape (n, c, h, w).
+
+    Two 3×3 convolutions with ReLU, the second with stride 2, pooled to a 4×4
+    grid (which keeps where things are in the image), then one dense layer.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(channels, height, width)`` of one image; filled in by the estimator.
+    channels : tuple of int, default=(32, 64)
+        Output channels of the two convolutions.
+    hidden_size : int, default=128
+        Width of the dense layer, the trunk's output width.
+    dropout : float, default=0.0
+        Dropout probability before the dense layer.
+    """
+
+    def __init__(self, input_shape, channels=(32, 64), hidden_size=128, dropout=0.0):
+        first, second = channels
+        super().__init__(
+            nn.Conv2d(input_shape[0], first, kernel_size=3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(first, second, kernel_size=3, padding=1, stride=2),
+            nn.ReLU(),
+            nn.AdaptiveAvgPool2d(4),
+            nn.Flatten(),
+            nn.Dropout(dropout),
+            nn.Linear(second * 16, hidden_size),
+            nn.ReLU(),
+        )
+
+
+def build_trunk(module, module_params, input_shape):
+    """Instantiate the user's trunk class, filling ``input_shape`` if it takes one."""
+    params = dict(module_params)
+    if "input_shape" in inspect.signature(module).parameters:
+        params.setdefault("input_shape", input_shape)
+    return module(**params)
+
+
+class MultiTaskNetwork(nn.Module):
+    """``K`` experts, the allocation ``alpha`` (n_tasks, K) and fused task heads.
+
+    Parameters
+    ----------
+    experts : list of nn.Module
+        Each maps a batch to features of width ``expert_width``.
+    expert_width : int
+        Output width of every expert.
+    n_classes : list of int
+        Number of classes of each task.
+    """
+
+    def __init__(self, experts, expert_width, n_classes):
+        super().__init__()
+        self.experts = nn.ModuleList(experts)
+        self.normalize = nn.LayerNorm(expert_width, elementwise_affine=False)
+        self.alpha = nn.Parameter(torch.ones(len(n_classes), len(experts)))
+        self.heads = nn.Linear(expert_width, sum(n_classes))
+        task_of_logit = torch.repeat_interleave(torch.arange(len(n_classes)), torch.tensor(n_classes))
+        self.register_buffer("task_of_logit", task_of_logit, persistent=False)
+
+    def forward(self, x):
+        features = torch.stack([self.normalize(expert(x)) for expert in self.experts], dim=1)
+        per_expert = features @ self.heads.weight.T  # (batch, K, total classes)
+        allocation = self.alpha[self.task_of_logit].T  # (K, total classes)
+        return (per_expert * allocation).sum(dim=1) + self.heads.bias
+
+    @torch.no_grad()
+    def clip_heads_(self):
+        """Keep head weights in [-1, 1] so that heads cannot grow to undo α."""
+        self.heads.weight.clamp_(-1.0, 1.0)

@@ -1,0 +1,5 @@
+"""Real multi-task data sets that ship inside the package (no download)."""
+
+from ._base import load_penguins
+
+__all__ = ["load_penguins"]
