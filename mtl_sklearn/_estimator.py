@@ -243,10 +243,11 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         return super().set_params(**params)
 
     def _check_extra_params(self):
-        unknown = [key for key in vars(self) if "__" in key and not key.startswith(EXTRA_PARAM_PREFIXES)]
+        known = {*self._get_param_names(), *self._extra_params()}
+        unknown = [key for key in vars(self) if key not in known and not key.startswith("_") and not key.endswith("_")]
         if unknown:
             raise ValueError(
-                f"Unknown parameter(s) {unknown}. Nested parameters must start "
+                f"Unknown parameter(s) {unknown}. Extra parameters must start "
                 f"with one of {', '.join(EXTRA_PARAM_PREFIXES)}"
             )
 
@@ -295,6 +296,8 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
                 "needs numeric features. Encode strings first, e.g. with a "
                 "OneHotEncoder in a ColumnTransformer."
             ) from error
+        if isinstance(X, np.ndarray) and not X.flags.writeable:
+            X = X.copy()  # torch cannot share memory with a read-only array
         if X.ndim not in (2, 4):
             raise ValueError(
                 f"X has {X.ndim} dimensions; pass tabular X of shape (n_samples, "
@@ -419,14 +422,15 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
     # -- predict -----------------------------------------------------------
 
     def _task_classes(self):
+        check_is_fitted(self)
         return self.classes_ if self.outputs_2d_ else [self.classes_]
 
     def _probas(self, X):
         """Probabilities of each task, a list even for a single task."""
-        check_is_fitted(self)
+        classes = self._task_classes()
         X = self._validate_X(X, reset=False)
         logits = self.net_.forward(X).double()
-        bounds = np.cumsum([0] + [len(c) for c in self._task_classes()])
+        bounds = np.cumsum([0] + [len(c) for c in classes])
         net_probas = [
             torch.softmax(logits[:, start:stop], dim=1).numpy() for start, stop in zip(bounds[:-1], bounds[1:])
         ]
@@ -495,7 +499,6 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         scores : dict
             Task name mapped to its figure (NaN for a task with no labels in ``y``).
         """
-        check_is_fitted(self)
         classes = self._task_classes()
         codes = encode_with_classes(y, classes, self.task_names_, self.missing_label)
         if codes.shape[0] != _n_rows(X):

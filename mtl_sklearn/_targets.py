@@ -29,6 +29,8 @@ def as_task_frame(Y):
         return Y, False
     if isinstance(Y, pd.Series):
         return Y.to_frame(name="task_0" if Y.name is None else Y.name), True
+    if not isinstance(Y, (list, tuple)):
+        Y = np.asarray(Y)
     ndim = np.ndim(Y) if isinstance(Y, np.ndarray) else np.asarray(Y, dtype=object).ndim
     if ndim not in (1, 2):
         raise ValueError(
@@ -55,7 +57,7 @@ def _missing_mask(column, missing_label):
     missing = column.isna().to_numpy(dtype=bool)
     is_nan = isinstance(missing_label, float) and np.isnan(missing_label)
     if missing_label is not None and not is_nan:
-        missing |= (column == missing_label).to_numpy(dtype=bool, na_value=False)
+        missing = missing | (column == missing_label).to_numpy(dtype=bool, na_value=False)
     return missing
 
 
@@ -67,16 +69,31 @@ def labelled_values(column, missing):
     return values.to_numpy()
 
 
-def _check_class_labels(values, name):
-    kind = type_of_target(values) if values.size else "empty"
-    if kind not in ("binary", "multiclass"):
-        example = values[:3].tolist()
+def _task_classes(values, name):
+    """Sorted classes of one task's labelled values; raise if they are not class labels."""
+    try:
+        classes = np.unique(values)
+    except TypeError as error:
+        types = sorted({type(v).__name__ for v in values})
         raise ValueError(
-            f"Task {name!r} has {kind} labels (first values {example}); each "
-            "task must hold class labels (ints, strings or bools). Bin a "
+            f"Task {name!r} mixes label types {types}; use one type per task "
+            "(e.g. convert its labels to str)."
+        ) from error
+    kind = type_of_target(values)
+    if kind not in ("binary", "multiclass"):
+        raise ValueError(
+            f"Task {name!r} has {kind} labels (first values {values[:3].tolist()}); "
+            "each task must hold class labels (ints, strings or bools). Bin a "
             "continuous target first, or mark missing entries with NaN/None or "
             "missing_label."
         )
+    if len(classes) < 2:
+        raise ValueError(
+            f"Task {name!r} has only one class ({classes[0]!r}) among its "
+            "labelled rows; a classifier needs at least two classes per task. "
+            "Drop that column from Y."
+        )
+    return classes
 
 
 def encode_targets(Y, missing_label=None):
@@ -113,21 +130,7 @@ def encode_targets(Y, missing_label=None):
                 "that column from Y, or label some of its rows."
             )
         values = labelled_values(column, missing)
-        _check_class_labels(values, name)
-        try:
-            task_classes = np.unique(values)
-        except TypeError as error:
-            types = sorted({type(v).__name__ for v in values})
-            raise ValueError(
-                f"Task {name!r} mixes label types {types}; use one type per "
-                "task (e.g. convert its labels to str)."
-            ) from error
-        if len(task_classes) < 2:
-            raise ValueError(
-                f"Task {name!r} has only one class ({task_classes[0]!r}) among "
-                "its labelled rows; a classifier needs at least two classes per "
-                "task. Drop that column from Y."
-            )
+        task_classes = _task_classes(values, name)
         classes.append(task_classes)
         codes[:, t] = MISSING
         codes[~missing, t] = np.searchsorted(task_classes, values)

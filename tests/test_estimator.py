@@ -1,0 +1,243 @@
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+import torch
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, roc_auc_score
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from skorch.callbacks import EarlyStopping
+from skorch.dataset import ValidSplit
+
+from mtl_sklearn import MultiTaskClassifier
+
+
+def _labelled_accuracy(y_true, y_pred):
+    rows = ~pd.isna(y_true)
+    return accuracy_score(y_true[rows], y_pred[rows])
+
+
+def test_tasks_sharing_a_factor_are_learnt_with_missing_labels(shared_factor_data):
+    X, Y = shared_factor_data
+    clf = MultiTaskClassifier(max_epochs=30, random_state=0).fit(X[:600], Y[:600])
+    predicted = clf.predict(X[600:])
+    assert predicted.shape == (200, 4)
+    for t in range(4):
+        assert _labelled_accuracy(Y[600:, t], predicted[:, t]) > 0.85
+
+
+def test_scarce_task_borrows_from_tasks_sharing_its_factor(shared_factor_data):
+    X, Y = shared_factor_data
+    Y = Y.copy()
+    Y[40:, 1] = np.nan  # task 1 keeps only its first 40 rows (about 28 labels)
+    params = dict(max_epochs=40, baseline="drop", random_state=0)
+    multi = MultiTaskClassifier(**params).fit(X[:600], Y[:600])
+    alone = MultiTaskClassifier(**params).fit(X[:40], Y[:40, 1])
+    truth = shared_factor_data[1][600:, 1]
+    multi_accuracy = _labelled_accuracy(truth, multi.predict(X[600:])[:, 1])
+    alone_accuracy = _labelled_accuracy(truth, alone.predict(X[600:]))
+    assert multi_accuracy > alone_accuracy + 0.1
+
+
+def test_multiclass_string_task_with_classes_in_numpy_order():
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(400, 3))
+    level = np.select([X[:, 0] < -0.5, X[:, 0] > 0.5], ["low", "high"], "mid")
+    Y = pd.DataFrame({"level": level, "sign": X[:, 1] > 0})
+    clf = MultiTaskClassifier(max_epochs=40, random_state=0).fit(X[:300], Y[:300])
+    assert clf.task_names_ == ["level", "sign"]
+    assert clf.classes_[0].tolist() == ["high", "low", "mid"]
+    assert clf.classes_[1].tolist() == [False, True]
+    predicted = clf.predict(X[300:])
+    assert predicted.dtype == object
+    assert accuracy_score(Y["level"][300:], predicted[:, 0].astype(str)) > 0.9
+    proba = clf.predict_proba(X[300:])[0]
+    for column, label in enumerate(clf.classes_[0]):
+        assert proba[Y["level"][300:].to_numpy() == label].argmax(axis=1).tolist().count(column) > 20
+
+
+def test_single_task_y_gives_single_task_outputs():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(100, 4))
+    y = np.where(X[:, 0] > 0, "yes", "no")
+    clf = MultiTaskClassifier(max_epochs=10, random_state=0).fit(X, y)
+    assert clf.classes_.tolist() == ["no", "yes"]
+    assert clf.predict(X).shape == (100,)
+    assert clf.predict_proba(X).shape == (100, 2)
+    assert clf.n_tasks_ == 1
+
+
+def test_missing_labels_do_not_train_their_task(shared_factor_data):
+    X, Y = shared_factor_data
+    hidden = np.where(np.isnan(Y), -1, Y)
+    junk = np.where(np.isnan(Y), 1 - (np.arange(Y.size).reshape(Y.shape) % 2), Y)
+    as_nan = MultiTaskClassifier(max_epochs=3, random_state=0).fit(X, Y)
+    as_sentinel = MultiTaskClassifier(max_epochs=3, missing_label=-1, random_state=0).fit(X, hidden)
+    on_junk = MultiTaskClassifier(max_epochs=3, random_state=0).fit(X, junk)
+    for a, b in zip(as_nan.predict_proba(X), as_sentinel.predict_proba(X)):
+        np.testing.assert_array_equal(a, b)
+    assert not np.allclose(as_nan.predict_proba(X)[0], on_junk.predict_proba(X)[0])
+
+
+def test_random_state_gives_identical_fits(shared_factor_data):
+    X, Y = shared_factor_data
+    fits = [MultiTaskClassifier(max_epochs=3, random_state=seed).fit(X, Y) for seed in (7, 7, 8)]
+    probas = [np.hstack(clf.predict_proba(X)) for clf in fits]
+    np.testing.assert_array_equal(probas[0], probas[1])
+    assert not np.allclose(probas[0], probas[2])
+
+
+def test_sparse_X_gives_the_same_model_as_dense(shared_factor_data):
+    X, Y = shared_factor_data
+    X = np.where(np.abs(X) > 1, X, 0).astype(np.float32)
+    dense = MultiTaskClassifier(max_epochs=3, baseline="drop", random_state=0).fit(X, Y)
+    sparse = MultiTaskClassifier(max_epochs=3, baseline="drop", random_state=0).fit(sp.csr_matrix(X), Y)
+    for a, b in zip(dense.predict_proba(X), sparse.predict_proba(sp.csr_matrix(X))):
+        np.testing.assert_allclose(a, b, rtol=1e-5)
+
+
+def test_images_use_the_convolutional_trunk():
+    rng = np.random.RandomState(0)
+    images = rng.uniform(size=(300, 1, 8, 8)).astype(np.float32)
+    left_bright = rng.uniform(size=300) < 0.5
+    top_bright = rng.uniform(size=300) < 0.5
+    images[left_bright, :, :, :4] += 1.0
+    images[top_bright, :, :4, :] += 1.0
+    Y = np.c_[left_bright, top_bright].astype(int)
+    clf = MultiTaskClassifier(max_epochs=15, random_state=0).fit(images[:200], Y[:200])
+    assert clf.input_shape_ == (1, 8, 8)
+    assert isinstance(clf.net_.module_.experts[0][0], torch.nn.Conv2d)
+    assert clf.score(images[200:], Y[200:]) > 0.9
+
+
+class TinyTrunk(torch.nn.Module):
+    def __init__(self, input_shape, width=8):
+        super().__init__()
+        self.layer = torch.nn.Linear(input_shape[0], width)
+
+    def forward(self, x):
+        return torch.relu(self.layer(x))
+
+
+def test_user_trunk_class_with_module_parameters(shared_factor_data):
+    X, Y = shared_factor_data
+    clf = MultiTaskClassifier(TinyTrunk, n_experts=2, max_epochs=5, module__width=5, random_state=0).fit(X, Y)
+    experts = clf.net_.module_.experts
+    assert len(experts) == 2 and all(isinstance(e, TinyTrunk) for e in experts)
+    assert experts[0].layer.out_features == 5
+    assert clf.alpha_.shape == (4, 2) and (clf.alpha_ >= 0).all()
+
+
+def test_lambdas_blend_network_and_baseline_per_task(shared_factor_data):
+    X, Y = shared_factor_data
+    clf = MultiTaskClassifier(lambdas=[0.0, 1.0, 0.25, 1.0], max_epochs=3, random_state=0).fit(X, Y)
+    logits = clf.net_.forward(X).double()
+    probas = clf.predict_proba(X)
+    base = [b.predict_proba(X) for b in clf.baselines_]
+    net = [torch.softmax(logits[:, 2 * t : 2 * t + 2], dim=1).numpy() for t in range(4)]
+    np.testing.assert_array_equal(probas[0], base[0])
+    np.testing.assert_array_equal(probas[1], net[1])
+    np.testing.assert_allclose(probas[2], 0.25 * net[2] + 0.75 * base[2])
+
+
+def test_baselines_are_fitted_per_task_on_labelled_rows(shared_factor_data):
+    X, Y = shared_factor_data
+    clf = MultiTaskClassifier(baseline=LogisticRegression(C=0.1), max_epochs=1, random_state=0).fit(X, Y)
+    for t, fitted in enumerate(clf.baselines_):
+        rows = ~np.isnan(Y[:, t])
+        expected = LogisticRegression(C=0.1).fit(X[rows], Y[rows, t])
+        np.testing.assert_allclose(fitted.coef_, expected.coef_)
+        assert fitted.classes_.tolist() == clf.classes_[t].tolist()
+
+
+def test_tiny_C_zeroes_alpha(shared_factor_data):
+    X, Y = shared_factor_data
+    clf = MultiTaskClassifier(C=1e-6, max_epochs=2, random_state=0).fit(X, Y)
+    assert np.all(clf.alpha_ == 0)
+    large = MultiTaskClassifier(C=1e3, max_epochs=2, random_state=0).fit(X, Y)
+    assert np.all(large.alpha_ > 0)
+
+
+def test_score_is_mean_task_accuracy_on_labelled_rows(shared_factor_data):
+    X, Y = shared_factor_data
+    clf = MultiTaskClassifier(max_epochs=3, random_state=0).fit(X, Y)
+    predicted = clf.predict(X)
+    per_task = [_labelled_accuracy(Y[:, t], predicted[:, t]) for t in range(4)]
+    assert clf.score_tasks(X, Y) == pytest.approx(dict(zip(clf.task_names_, per_task)))
+    assert clf.score(X, Y) == pytest.approx(np.mean(per_task))
+    auc = clf.score_tasks(X, Y, metric="roc_auc")
+    rows = ~np.isnan(Y[:, 3])
+    assert auc["task_3"] == pytest.approx(roc_auc_score(Y[rows, 3], clf.predict_proba(X)[3][rows, 1]))
+
+
+def test_pickle_round_trip_predicts_the_same(shared_factor_data):
+    X, Y = shared_factor_data
+    clf = MultiTaskClassifier(max_epochs=2, random_state=0).fit(X, Y)
+    loaded = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
+
+
+def test_clone_keeps_nested_parameters_and_forgets_the_fit(shared_factor_data):
+    X, Y = shared_factor_data
+    clf = MultiTaskClassifier(max_epochs=2, module__hidden_sizes=(16,), optimizer__weight_decay=0.1)
+    clf.fit(X, Y)
+    copy = clone(clf)
+    assert copy.get_params()["module__hidden_sizes"] == (16,)
+    assert not hasattr(copy, "net_")
+    assert clf.net_.optimizer_.param_groups[0]["weight_decay"] == 0.1
+    assert clf.net_.module_.experts[0][1].out_features == 16
+
+
+def test_grid_search_in_a_pipeline_over_the_estimators_parameters(shared_factor_data):
+    X, Y = shared_factor_data
+    Y = np.nan_to_num(Y[:300], nan=-1)
+    pipe = make_pipeline(StandardScaler(), MultiTaskClassifier(max_epochs=2, missing_label=-1, random_state=0))
+    grid = {
+        "multitaskclassifier__lambdas": [1.0, 0.5],
+        "multitaskclassifier__C": [0.1, 10.0],
+        "multitaskclassifier__baseline": [None, LogisticRegression(C=0.1)],
+        "multitaskclassifier__module__hidden_sizes": [(8,), (16, 16)],
+    }
+    search = GridSearchCV(pipe, grid, cv=2).fit(X[:300], Y)
+    assert len(search.cv_results_["params"]) == 16
+    best = search.best_estimator_[-1]
+    assert best.net_.module_.experts[0][1].out_features == search.best_params_[
+        "multitaskclassifier__module__hidden_sizes"
+    ][0]
+
+
+def test_verbose_prints_the_epoch_table(shared_factor_data, capsys):
+    X, Y = shared_factor_data
+    MultiTaskClassifier(max_epochs=2, verbose=1, random_state=0).fit(X, Y)
+    out = capsys.readouterr().out
+    assert "epoch" in out and "train_loss" in out
+    MultiTaskClassifier(max_epochs=2, random_state=0).fit(X, Y)
+    assert capsys.readouterr().out == ""
+
+
+def test_skorch_callbacks_and_validation_split(shared_factor_data):
+    X, Y = shared_factor_data
+    clf = MultiTaskClassifier(
+        max_epochs=200,
+        lr=0.01,
+        train_split=ValidSplit(0.25),
+        callbacks=[EarlyStopping(patience=3)],
+        random_state=0,
+    ).fit(X, Y)
+    epochs = len(clf.history_)
+    assert epochs < 200
+    assert "valid_loss" in clf.history_[-1]
+
+
+def test_dataframe_feature_names_are_kept(shared_factor_data):
+    X, Y = shared_factor_data
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    clf = MultiTaskClassifier(max_epochs=1, random_state=0).fit(frame, Y)
+    assert clf.feature_names_in_.tolist() == list(frame.columns)
+    with pytest.warns(UserWarning, match="feature names"):
+        clf.predict(X)

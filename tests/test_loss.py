@@ -1,0 +1,21 @@
+import numpy as np
+import torch
+from sklearn.metrics import log_loss
+
+from mtl_sklearn._loss import MultiTaskLoss
+
+
+def test_loss_is_weighted_sum_of_labelled_cross_entropies_over_batch_size():
+    rng = np.random.RandomState(0)
+    n_classes, weights = [2, 3, 2], [1.0, 0.5, 0.0]
+    logits = rng.normal(size=(6, sum(n_classes)))
+    codes = np.array([[0, 2, 1], [1, -1, 0], [-1, 0, 1], [1, 1, -1], [0, -1, 0], [-1, 2, 1]])
+    expected, start = 0.0, 0
+    for t, size in enumerate(n_classes):
+        rows = codes[:, t] != -1
+        block = logits[rows, start : start + size]
+        proba = np.exp(block) / np.exp(block).sum(axis=1, keepdims=True)
+        expected += weights[t] * log_loss(codes[rows, t], proba, labels=range(size), normalize=False)
+        start += size
+    loss = MultiTaskLoss(n_classes, weights)(torch.tensor(logits), torch.tensor(codes))
+    np.testing.assert_allclose(loss.item(), expected / len(codes), rtol=1e-6)
