@@ -2,6 +2,7 @@
 
 from ._estimator import MultiTaskClassifier
 from ._network import ConvTrunk, MLPTrunk
+from ._scoring import score_tasks
 
-__all__ = ["MultiTaskClassifier", "MLPTrunk", "ConvTrunk"]
+__all__ = ["MultiTaskClassifier", "MLPTrunk", "ConvTrunk", "score_tasks"]
 __version__ = "0.1.0"

@@ -13,7 +13,7 @@ from sklearn.model_selection import KFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from mtl_sklearn import MultiTaskClassifier
+from mtl_sklearn import MultiTaskClassifier, score_tasks
 from mtl_sklearn.datasets import load_penguins
 
 
@@ -26,13 +26,12 @@ def main():
     for fold, (train, test) in enumerate(KFold(5, shuffle=True, random_state=0).split(X)):
         model = make_pipeline(StandardScaler(), MultiTaskClassifier(random_state=fold))
         model.fit(X.iloc[train], Y.iloc[train])
-        scaler, clf = model[0], model[-1]
-        for task, score in clf.score_tasks(scaler.transform(X.iloc[test]), Y.iloc[test]).items():
+        for task, score in score_tasks(model, X.iloc[test], Y.iloc[test]).items():
             network[task].append(score)
-        for task, estimator in zip(Y, clf.baselines_):
+        X_test = model[0].transform(X.iloc[test])
+        for task, estimator in zip(Y, model[-1].baselines_):
             labelled = Y[task].iloc[test].notna().to_numpy()
-            X_test = scaler.transform(X.iloc[test][labelled])
-            baseline[task].append(estimator.score(X_test, Y[task].iloc[test][labelled]))
+            baseline[task].append(estimator.score(X_test[labelled], Y[task].iloc[test][labelled]))
         print(f"fold {fold + 1}/5 done")
     seconds = time.perf_counter() - start
 

@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.metrics import accuracy_score, balanced_accuracy_score, log_loss, roc_auc_score
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -16,18 +15,13 @@ from ._loss import MultiTaskLoss
 from ._net import MultiTaskNet
 from ._network import ConvTrunk, MLPTrunk, MultiTaskNetwork, build_trunk
 from ._scheduler import alpha_penalty
-from ._targets import MISSING, check_missing_label, encode_targets, encode_with_classes
+from ._scoring import score_tasks
+from ._targets import check_missing_label, encode_targets
 
 __all__ = ["MultiTaskClassifier"]
 
 # Prefixes of the dunder parameters passed on to the trunk, optimiser and callbacks.
 EXTRA_PARAM_PREFIXES = ("module__", "optimizer__", "callbacks__", "iterator_train__")
-
-_PROBA_METRICS = {
-    "roc_auc": lambda y, p: roc_auc_score(y, p[:, 1] if p.shape[1] == 2 else p, multi_class="ovr"),
-    "log_loss": lambda y, p: log_loss(y, p, labels=np.arange(p.shape[1])),
-}
-_LABEL_METRICS = {"accuracy": accuracy_score, "balanced_accuracy": balanced_accuracy_score}
 
 
 class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
@@ -142,12 +136,18 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
     >>> Y = np.c_[X[:, 0] > 0, X[:, 0] + X[:, 1] > 0].astype(float)
     >>> Y[::4, 1] = np.nan  # a quarter of task 1's labels are missing
     >>> clf = MultiTaskClassifier(max_epochs=20, random_state=0).fit(X, Y)
+    >>> Y[:3]
+    array([[ 1., nan],
+           [ 0.,  0.],
+           [ 1.,  1.]])
     >>> clf.predict(X[:3])
     array([[1., 1.],
-           [1., 1.],
+           [0., 0.],
            [1., 1.]])
     >>> [p.shape for p in clf.predict_proba(X[:3])]
     [(3, 2), (3, 2)]
+    >>> clf.score_tasks(X, Y)  # accuracy on each task's labelled rows
+    {'task_0': 1.0, 'task_1': 1.0}
     """
 
     _parameter_constraints = {
@@ -482,6 +482,8 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
     def score_tasks(self, X, y, metric="accuracy", sample_weight=None):
         """A figure per task, on that task's labelled rows.
 
+        Same as :func:`mtl_sklearn.score_tasks` (which also takes a Pipeline).
+
         Parameters
         ----------
         X : {array-like, sparse matrix, DataFrame}
@@ -492,40 +494,14 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
                 default="accuracy"
             A callable is called as ``metric(y_true, y_pred)`` on the labels.
         sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the rows (for "accuracy", "roc_auc" and "log_loss").
+            Weights of the rows (not for a callable metric).
 
         Returns
         -------
         scores : dict
             Task name mapped to its figure (NaN for a task with no labels in ``y``).
         """
-        classes = self._task_classes()
-        codes = encode_with_classes(y, classes, self.task_names_, self.missing_label)
-        if codes.shape[0] != _n_rows(X):
-            raise ValueError(f"X has {_n_rows(X)} rows but Y has {codes.shape[0]}.")
-        probas = self._probas(X)
-        weights = None if sample_weight is None else np.asarray(sample_weight)
-        scores = {}
-        for t, name in enumerate(self.task_names_):
-            rows = codes[:, t] != MISSING
-            if not rows.any():
-                scores[name] = float("nan")
-                continue
-            kwargs = {} if weights is None else {"sample_weight": weights[rows]}
-            true, proba = codes[rows, t], probas[t][rows]
-            if callable(metric):
-                scores[name] = metric(classes[t][true], classes[t][proba.argmax(axis=1)])
-            elif metric in _PROBA_METRICS:
-                scores[name] = _PROBA_METRICS[metric](true, proba, **kwargs)
-            elif metric in _LABEL_METRICS:
-                scores[name] = _LABEL_METRICS[metric](true, proba.argmax(axis=1), **kwargs)
-            else:
-                raise ValueError(
-                    f"metric={metric!r} is not supported; use one of "
-                    f"{sorted({**_PROBA_METRICS, **_LABEL_METRICS})} or a callable."
-                )
-            scores[name] = float(scores[name])
-        return scores
+        return score_tasks(self, X, y, metric=metric, sample_weight=sample_weight)
 
     def score(self, X, y, sample_weight=None):
         """Mean over tasks of the accuracy on each task's labelled rows.
@@ -555,5 +531,3 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
 
-def _n_rows(X):
-    return X.shape[0] if hasattr(X, "shape") else len(X)

@@ -1,0 +1,44 @@
+"""A model trained on a GPU pickles and predicts on a CPU-only machine."""
+
+import os
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from mtl_sklearn import MultiTaskClassifier
+
+pytestmark = [
+    pytest.mark.gpu,
+    pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU"),
+]
+
+CPU_ONLY_PREDICT = """
+import pickle, sys, warnings
+import numpy as np
+import torch
+assert not torch.cuda.is_available()
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    clf = pickle.load(open(sys.argv[1], "rb"))
+np.save(sys.argv[2], np.hstack(clf.predict_proba(np.load(sys.argv[3]))))
+"""
+
+
+def test_fit_on_gpu_then_predict_on_cpu_only(shared_factor_data, tmp_path):
+    X, Y = shared_factor_data
+    clf = MultiTaskClassifier(device="cuda", max_epochs=10, random_state=0).fit(X, Y)
+    assert next(clf.net_.module_.parameters()).is_cuda
+    assert clf.score(X, Y) > 0.85
+    expected = np.hstack(clf.predict_proba(X))
+    (tmp_path / "model.pkl").write_bytes(pickle.dumps(clf))
+    np.save(tmp_path / "X.npy", X)
+    subprocess.run(
+        [sys.executable, "-c", CPU_ONLY_PREDICT, tmp_path / "model.pkl", tmp_path / "p.npy", tmp_path / "X.npy"],
+        env={**os.environ, "CUDA_VISIBLE_DEVICES": ""},
+        check=True,
+    )
+    np.testing.assert_allclose(np.load(tmp_path / "p.npy"), expected, atol=1e-5)
