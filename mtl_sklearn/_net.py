@@ -24,6 +24,10 @@ class MultiTaskNet(NeuralNet):
     def __init__(self, *args, alpha_penalty=0.0, **kwargs):
         super().__init__(*args, **kwargs)
         self.alpha_penalty = alpha_penalty
+        # module and criterion are passed as instances, the same objects as
+        # module_ and criterion_: pickle them with skorch's device mapping too,
+        # so that a net trained on a GPU loads on a CPU-only machine.
+        self.cuda_dependent_attributes_ = [*self.cuda_dependent_attributes_, "module", "criterion"]
 
     def get_dataset(self, X, y=None):
         if isinstance(X, TaskDataset):
