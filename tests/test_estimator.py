@@ -217,7 +217,10 @@ def test_verbose_prints_the_epoch_table(shared_factor_data, capsys):
     out = capsys.readouterr().out
     assert "epoch" in out and "train_loss" in out
     MultiTaskClassifier(max_epochs=2, random_state=0).fit(X, Y)
-    assert capsys.readouterr().out == ""
+    silent = capsys.readouterr()
+    assert silent.out == "" and silent.err == ""
+    MultiTaskClassifier(max_epochs=2, verbose=2, random_state=0).fit(X, Y)
+    assert "/7 [" in capsys.readouterr().err  # tqdm's bar over the 7 batches of an epoch
 
 
 def test_skorch_callbacks_and_validation_split(shared_factor_data):
