@@ -2,7 +2,8 @@
 
 from ._estimator import MultiTaskClassifier
 from ._network import ConvTrunk, MLPTrunk
+from ._plot import AlphaDisplay
 from ._scoring import score_tasks
 
-__all__ = ["MultiTaskClassifier", "MLPTrunk", "ConvTrunk", "score_tasks"]
+__all__ = ["MultiTaskClassifier", "AlphaDisplay", "MLPTrunk", "ConvTrunk", "score_tasks"]
 __version__ = "0.1.0"

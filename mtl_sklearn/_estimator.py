@@ -10,7 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._blend import baseline_probas, blend, default_baseline, fit_baselines
+from ._blend import baseline_probas, blend, choose_lambdas, default_baseline, fit_baselines
 from ._loss import MultiTaskLoss
 from ._net import MultiTaskNet
 from ._network import ConvTrunk, MLPTrunk, MultiTaskNetwork, build_trunk
@@ -47,10 +47,19 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         batch of shape ``(batch, *input_shape)`` to features ``(batch, width)``.
         None uses :class:`MLPTrunk` for 2-D ``X`` and :class:`ConvTrunk` for
         images ``(n, channels, height, width)``.
-    lambdas : float or array-like of shape (n_tasks,), default=1.0
+    lambdas : float, array-like of shape (n_tasks,) or "auto", default=1.0
         λ_t in [0, 1]: the weight of task t's loss in training the network and
         of the network in its blend with the baseline. 1 uses the network
         alone, 0 the baseline alone (the task then does not shape the network).
+        "auto" chooses λ_t per task: a first fit on ``1 - validation_fraction``
+        of the rows (every λ = 1) scores the blends λ ∈ {0, 0.1, …, 1} by
+        log-loss on the other rows and keeps the best of each task (so it is
+        never worse there than the baseline, λ = 0); then the network and
+        baselines are refitted on all rows with those λ. A task without
+        held-out labels gets λ = 0.5 (by convexity, no worse than the mean of
+        the two log-losses).
+    validation_fraction : float, default=0.2
+        Share of the rows held out to choose λ when ``lambdas="auto"``.
     C : float, default=1.0
         Inverse strength of the L1 penalty on α, as in
         :class:`~sklearn.linear_model.LogisticRegression`: the per-task
@@ -114,7 +123,16 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
     alpha_ : ndarray of shape (n_tasks, n_experts)
         The learnt task-to-expert allocation α.
     lambdas_ : ndarray of shape (n_tasks,)
-        The λ used for each task.
+        The λ used to blend each task: the given or chosen λ, and 0 for a task
+        the scheduler dropped (served by its baseline alone).
+    dropped_tasks_ : list of str
+        Tasks whose row of ``alpha_`` is all zero: not scheduled on the shared
+        network, predicted by their baseline alone (by the network's bias
+        alone with ``baseline="drop"``).
+    validation_scores_ : DataFrame
+        Only with ``lambdas="auto"``: per task, the held-out rows' count and
+        log-loss of the network, the baseline and the chosen blend, and the
+        chosen λ, from the first fit.
     baselines_ : list of estimators or None
         The fitted baseline of each task; None with ``baseline="drop"``.
     net_ : MultiTaskNet
@@ -152,7 +170,8 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
 
     _parameter_constraints = {
         "module": [None, callable],
-        "lambdas": [Interval(Real, 0, 1, closed="both"), "array-like"],
+        "lambdas": [Interval(Real, 0, 1, closed="both"), "array-like", StrOptions({"auto"})],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "C": [Interval(Real, 0, None, closed="neither")],
         "baseline": [None, StrOptions({"drop"}), HasMethods(["fit", "predict_proba"])],
         "n_experts": [Interval(Integral, 1, None, closed="left")],
@@ -173,6 +192,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         module=None,
         *,
         lambdas=1.0,
+        validation_fraction=0.2,
         C=1.0,
         baseline=None,
         n_experts=1,
@@ -190,6 +210,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
     ):
         self.module = module
         self.lambdas = lambdas
+        self.validation_fraction = validation_fraction
         self.C = C
         self.baseline = baseline
         self.n_experts = n_experts
@@ -388,9 +409,27 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
                 f"X has {X.shape[0]} rows but Y has {codes.shape[0]}; each row of "
                 "Y must hold the labels of the same row of X."
             )
-        lambdas = self._check_lambdas(len(classes), task_names)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        if isinstance(self.lambdas, str):
+            lambdas, self.validation_scores_ = self._choose_lambdas(X, codes, classes, task_names, seed)
+        else:
+            lambdas = self._check_lambdas(len(classes), task_names)
+        net, baselines = self._fit_models(X, codes, classes, lambdas, seed)
 
+        self.net_ = net
+        self.baselines_ = baselines
+        self.task_names_ = task_names
+        self.n_tasks_ = len(classes)
+        self.outputs_2d_ = not one_dimensional
+        self.classes_ = classes if self.outputs_2d_ else classes[0]
+        self.alpha_ = net.module_.alpha.detach().cpu().numpy()
+        dropped = ~self.alpha_.any(axis=1)
+        self.dropped_tasks_ = [name for name, out in zip(task_names, dropped) if out]
+        self.lambdas_ = np.where(dropped & (baselines is not None), 0.0, lambdas)
+        return self
+
+    def _fit_models(self, X, codes, classes, lambdas, seed):
+        """The network, trained with task weights ``lambdas``, and the baselines."""
         n_classes = [len(c) for c in classes]
         device = torch.device(self.device)
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
@@ -398,20 +437,29 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
             module = self._build_module(X, n_classes)
             net = self._build_net(module, MultiTaskLoss(n_classes, lambdas), X.shape[0])
             net.fit(X, codes)
-
         if self.baseline == "drop":
-            self.baselines_ = None
-        else:
-            baseline = default_baseline(hasattr(X, "toarray")) if self.baseline is None else self.baseline
-            self.baselines_ = fit_baselines(baseline, X, classes, codes, seed)
-        self.net_ = net
-        self.task_names_ = task_names
-        self.n_tasks_ = len(classes)
-        self.outputs_2d_ = not one_dimensional
-        self.classes_ = classes if self.outputs_2d_ else classes[0]
-        self.lambdas_ = lambdas
-        self.alpha_ = module.alpha.detach().cpu().numpy()
-        return self
+            return net, None
+        baseline = default_baseline(hasattr(X, "toarray")) if self.baseline is None else self.baseline
+        return net, fit_baselines(baseline, X, classes, codes, seed)
+
+    def _choose_lambdas(self, X, codes, classes, task_names, seed):
+        """λ per task from a first fit on part of the rows, scored on the others."""
+        if self.baseline == "drop":
+            raise ValueError("lambdas='auto' chooses a blend with the baseline; baseline='drop' fits none.")
+        n_valid = int(round(self.validation_fraction * X.shape[0]))
+        if not 0 < n_valid < X.shape[0]:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} leaves {n_valid} of "
+                f"{X.shape[0]} rows to choose lambdas on; use a larger fraction or more rows."
+            )
+        rows = np.random.RandomState(seed).permutation(X.shape[0])
+        valid, train = np.sort(rows[:n_valid]), np.sort(rows[n_valid:])
+        ones = np.ones(len(classes))
+        net, baselines = self._fit_models(X[train], codes[train], classes, ones, seed)
+        n_classes = [len(c) for c in classes]
+        alive = net.module_.alpha.detach().cpu().numpy().any(axis=1)
+        network = [p if keep else None for p, keep in zip(net.predict_task_probas(X[valid], n_classes), alive)]
+        return choose_lambdas(network, baseline_probas(baselines, X[valid]), codes[valid], task_names)
 
     @property
     def history_(self):
@@ -429,11 +477,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         """Probabilities of each task, a list even for a single task."""
         classes = self._task_classes()
         X = self._validate_X(X, reset=False)
-        logits = self.net_.forward(X).double()
-        bounds = np.cumsum([0] + [len(c) for c in classes])
-        net_probas = [
-            torch.softmax(logits[:, start:stop], dim=1).numpy() for start, stop in zip(bounds[:-1], bounds[1:])
-        ]
+        net_probas = self.net_.predict_task_probas(X, [len(c) for c in classes])
         base = None if self.baselines_ is None else baseline_probas(self.baselines_, X)
         return blend(net_probas, base, self.lambdas_)
 

@@ -4,6 +4,8 @@ It keeps skorch's interface (callbacks, history, device, verbose output) and
 changes only the data path and the α update, through skorch's extension points.
 """
 
+import numpy as np
+import torch
 from skorch import NeuralNet
 
 from ._data import BatchIterator, TaskDataset
@@ -49,3 +51,9 @@ class MultiTaskNet(NeuralNet):
         proximal_step_(self.module_.alpha, self.alpha_penalty)
         self.module_.clip_heads_()
         return step
+
+    def predict_task_probas(self, X, n_classes):
+        """Softmax probabilities of each task, in float64, one array per task."""
+        logits = self.forward(X).double()
+        bounds = np.cumsum([0, *n_classes])
+        return [torch.softmax(logits[:, a:b], dim=1).numpy() for a, b in zip(bounds[:-1], bounds[1:])]

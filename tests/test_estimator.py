@@ -133,36 +133,6 @@ def test_user_trunk_class_with_module_parameters(shared_factor_data):
     assert clf.alpha_.shape == (4, 2) and (clf.alpha_ >= 0).all()
 
 
-def test_lambdas_blend_network_and_baseline_per_task(shared_factor_data):
-    X, Y = shared_factor_data
-    clf = MultiTaskClassifier(lambdas=[0.0, 1.0, 0.25, 1.0], max_epochs=3, random_state=0).fit(X, Y)
-    logits = clf.net_.forward(X).double()
-    probas = clf.predict_proba(X)
-    base = [b.predict_proba(X) for b in clf.baselines_]
-    net = [torch.softmax(logits[:, 2 * t : 2 * t + 2], dim=1).numpy() for t in range(4)]
-    np.testing.assert_array_equal(probas[0], base[0])
-    np.testing.assert_array_equal(probas[1], net[1])
-    np.testing.assert_allclose(probas[2], 0.25 * net[2] + 0.75 * base[2])
-
-
-def test_baselines_are_fitted_per_task_on_labelled_rows(shared_factor_data):
-    X, Y = shared_factor_data
-    clf = MultiTaskClassifier(baseline=LogisticRegression(C=0.1), max_epochs=1, random_state=0).fit(X, Y)
-    for t, fitted in enumerate(clf.baselines_):
-        rows = ~np.isnan(Y[:, t])
-        expected = LogisticRegression(C=0.1).fit(X[rows], Y[rows, t])
-        np.testing.assert_allclose(fitted.coef_, expected.coef_)
-        assert fitted.classes_.tolist() == clf.classes_[t].tolist()
-
-
-def test_tiny_C_zeroes_alpha(shared_factor_data):
-    X, Y = shared_factor_data
-    clf = MultiTaskClassifier(C=1e-6, max_epochs=2, random_state=0).fit(X, Y)
-    assert np.all(clf.alpha_ == 0)
-    large = MultiTaskClassifier(C=1e3, max_epochs=2, random_state=0).fit(X, Y)
-    assert np.all(large.alpha_ > 0)
-
-
 def test_score_is_mean_task_accuracy_on_labelled_rows(shared_factor_data):
     X, Y = shared_factor_data
     clf = MultiTaskClassifier(max_epochs=3, random_state=0).fit(X, Y)
