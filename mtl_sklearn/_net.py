@@ -46,6 +46,28 @@ class MultiTaskNet(NeuralNet):
             if name != "alpha":
                 yield name, param
 
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        """skorch's epoch without its per-batch host sync.
+
+        skorch reads each batch's loss with ``.item()``, which waits for the
+        device; here the losses stay on the device and are read once, at the
+        end of the epoch, into the same history entries.
+        """
+        if iterator is None:
+            return
+        first = len(self.history[-1]["batches"])
+        losses = []
+        for batch in iterator:
+            self.notify("on_batch_begin", batch=batch, training=training)
+            step = step_fn(batch, **fit_params)
+            losses.append(step["loss"].detach())
+            self.history.record_batch(prefix + "_batch_size", len(batch[0]))
+            self.notify("on_batch_end", batch=batch, training=training, **step)
+        records = self.history[-1]["batches"][first:]
+        for record, loss in zip(records, torch.stack(losses).tolist()):
+            record[prefix + "_loss"] = loss
+        self.history.record(prefix + "_batch_count", len(losses))
+
     def train_step(self, batch, **fit_params):
         step = super().train_step(batch, **fit_params)
         proximal_step_(self.module_.alpha, self.alpha_penalty)

@@ -2,15 +2,19 @@
 
 Task ``t`` reads ``z_t = Σ_k α_tk · h_k(x)`` from the ``K`` experts ``h_k`` and
 its head is linear, so all heads run as one fused layer: the logits of task
-``t`` are ``Σ_k α_tk · (W_t h_k(x)) + b_t``. Each expert's output is normalised
-per row and head weights are clipped to ``[-1, 1]``, so neither side can undo
-a shrinking α by growing (α's scale is identifiable).
+``t`` are ``Σ_k α_tk · (W_t h_k(x)) + b_t``. Each unit of each expert is
+standardised over the batch (running statistics at predict time) and head
+weights are clipped to ``[-1, 1]``, so neither side can undo a shrinking α by
+growing (α's scale is identifiable). Heads start at zero: every expert then
+starts from the same (zero) signal and experts specialise by what they can
+represent, which lets narrow experts split groups of related tasks.
 """
 
 import inspect
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 __all__ = ["MLPTrunk", "ConvTrunk"]
@@ -81,6 +85,18 @@ def build_trunk(module, module_params, input_shape):
     return module(**params)
 
 
+class BatchStandardize(nn.BatchNorm1d):
+    """Standardise each unit over the batch, without a learnt scale or shift."""
+
+    def __init__(self, width):
+        super().__init__(width, affine=False)
+
+    def forward(self, x):
+        if self.training and len(x) == 1:  # one row has no batch statistics
+            return F.batch_norm(x, self.running_mean, self.running_var, training=False, eps=self.eps)
+        return super().forward(x)
+
+
 class MultiTaskNetwork(nn.Module):
     """``K`` experts, the allocation ``alpha`` (n_tasks, K) and fused task heads.
 
@@ -97,14 +113,16 @@ class MultiTaskNetwork(nn.Module):
     def __init__(self, experts, expert_width, n_classes):
         super().__init__()
         self.experts = nn.ModuleList(experts)
-        self.normalize = nn.LayerNorm(expert_width, elementwise_affine=False)
+        self.normalize = BatchStandardize(len(experts) * expert_width)
         self.alpha = nn.Parameter(torch.ones(len(n_classes), len(experts)))
         self.heads = nn.Linear(expert_width, sum(n_classes))
+        nn.init.zeros_(self.heads.weight)
         task_of_logit = torch.repeat_interleave(torch.arange(len(n_classes)), torch.tensor(n_classes))
         self.register_buffer("task_of_logit", task_of_logit, persistent=False)
 
     def forward(self, x):
-        features = torch.stack([self.normalize(expert(x)) for expert in self.experts], dim=1)
+        features = self.normalize(torch.cat([expert(x) for expert in self.experts], dim=1))
+        features = features.view(len(x), len(self.experts), -1)  # (batch, K, width)
         per_expert = features @ self.heads.weight.T  # (batch, K, total classes)
         allocation = self.alpha[self.task_of_logit].T  # (K, total classes)
         return (per_expert * allocation).sum(dim=1) + self.heads.bias

@@ -35,13 +35,13 @@ def test_scarce_task_borrows_from_tasks_sharing_its_factor(shared_factor_data):
     X, Y = shared_factor_data
     Y = Y.copy()
     Y[40:, 1] = np.nan  # task 1 keeps only its first 40 rows (about 28 labels)
-    params = dict(max_epochs=40, baseline="drop", random_state=0)
-    multi = MultiTaskClassifier(**params).fit(X[:600], Y[:600])
-    alone = MultiTaskClassifier(**params).fit(X[:40], Y[:40, 1])
+    multi = MultiTaskClassifier(max_epochs=40, random_state=0).fit(X[:600], Y[:600])
+    alone = MultiTaskClassifier(max_epochs=40, baseline="drop", random_state=0).fit(X[:40], Y[:40, 1])
     truth = shared_factor_data[1][600:, 1]
     multi_accuracy = _labelled_accuracy(truth, multi.predict(X[600:])[:, 1])
-    alone_accuracy = _labelled_accuracy(truth, alone.predict(X[600:]))
-    assert multi_accuracy > alone_accuracy + 0.1
+    # measured over seeds 0-3: multi-task 0.88-0.94, alone 0.72-0.76, baseline 0.78
+    assert multi_accuracy > _labelled_accuracy(truth, alone.predict(X[600:])) + 0.1
+    assert multi_accuracy > _labelled_accuracy(truth, multi.baselines_[1].predict(X[600:])) + 0.05
 
 
 def test_multiclass_string_task_with_classes_in_numpy_order():
@@ -168,13 +168,14 @@ def test_grid_search_in_a_pipeline_over_the_estimators_parameters(shared_factor_
     Y = np.nan_to_num(Y[:300], nan=-1)
     pipe = make_pipeline(StandardScaler(), MultiTaskClassifier(max_epochs=2, missing_label=-1, random_state=0))
     grid = {
-        "multitaskclassifier__lambdas": [1.0, 0.5],
+        "multitaskclassifier__lambdas": [1.0, "auto"],
+        "multitaskclassifier__n_experts": [1, 2],
         "multitaskclassifier__C": [0.1, 10.0],
         "multitaskclassifier__baseline": [None, LogisticRegression(C=0.1)],
         "multitaskclassifier__module__hidden_sizes": [(8,), (16, 16)],
     }
     search = GridSearchCV(pipe, grid, cv=2).fit(X[:300], Y)
-    assert len(search.cv_results_["params"]) == 16
+    assert len(search.cv_results_["params"]) == 32
     best = search.best_estimator_[-1]
     assert best.net_.module_.experts[0][1].out_features == search.best_params_[
         "multitaskclassifier__module__hidden_sizes"

@@ -1,6 +1,7 @@
 """The task scheduler: α, its L1 penalty through C, and dropped tasks."""
 
 import numpy as np
+import pytest
 import torch
 
 from mtl_sklearn import MultiTaskClassifier
@@ -42,3 +43,65 @@ def test_alpha_is_not_trained_by_the_optimizer(shared_factor_data):
     clf = MultiTaskClassifier(max_epochs=1, random_state=0).fit(X, Y)
     optimised = {id(p) for group in clf.net_.optimizer_.param_groups for p in group["params"]}
     assert id(clf.net_.module_.alpha) not in optimised
+
+
+def _unrelated_task_data(seed, n=1000):
+    """Three tasks on a shared factor (all labels), one task on features nobody
+    else uses and a related control task, both with 200 labels."""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, 20)).astype(np.float32)
+    latent = X[:, :5] @ rng.normal(size=5)
+    Y = np.stack([latent + 0.3 * rng.normal(size=n) > cut for cut in (-0.5, 0.0, 0.5)], axis=1)
+    unrelated = (X[:, 15:] @ rng.normal(size=5) > 0).astype(float)
+    control = Y[:, 0].astype(float)
+    unrelated[200:] = control[200:] = np.nan
+    return X, np.c_[Y, unrelated, control]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_small_C_drops_the_unrelated_task_only(seed):
+    # measured on seeds 0-3 (n = 1,000): C = 0.002 drops exactly the unrelated task
+    X, Y = _unrelated_task_data(seed)
+    clf = MultiTaskClassifier(C=0.002, max_epochs=60, random_state=seed).fit(X, Y)
+    assert clf.dropped_tasks_ == ["task_3"]
+    assert np.all(clf.alpha_[3] == 0) and np.all(clf.alpha_[[0, 1, 2, 4]] > 0)
+    np.testing.assert_array_equal(clf.predict_proba(X)[3], clf.baselines_[3].predict_proba(X))
+
+
+def _two_groups(seed, n=3000):
+    """Tasks 0, 1 threshold one factor of features 0-9; tasks 2, 3 one of features 10-19."""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, 20)).astype(np.float32)
+    Y = np.empty((n, 4))
+    for group, features in enumerate([slice(0, 10), slice(10, 20)]):
+        factor = X[:, features] @ rng.normal(size=10)
+        factor /= factor.std()
+        for j, cut in enumerate((-0.3, 0.3)):
+            Y[:, 2 * group + j] = factor + 0.3 * rng.normal(size=n) > cut
+    return X, Y
+
+
+def _group_margin(alpha):
+    unit = alpha / np.linalg.norm(alpha, axis=1, keepdims=True)
+    cosine = unit @ unit.T
+    return min(cosine[0, 1], cosine[2, 3]) - cosine[:2, 2:].max()
+
+
+def _fit_two_groups(seed):
+    X, Y = _two_groups(seed)
+    # Narrow experts (one output each) cannot each serve both groups; wide ones
+    # can, and then become copies of each other (docs/user_guide.rst).
+    params = dict(n_experts=2, module__hidden_sizes=(32, 1), C=0.01, max_epochs=30)
+    return MultiTaskClassifier(random_state=seed, **params).fit(X, Y)
+
+
+def test_two_experts_route_two_task_groups():
+    # measured on seeds 0-7: margin 0.78-1.0 with C = 0.01
+    clf = _fit_two_groups(seed=0)
+    assert _group_margin(clf.alpha_) > 0.5
+
+
+@pytest.mark.slow
+def test_two_experts_route_two_task_groups_on_most_seeds():
+    margins = [_group_margin(_fit_two_groups(seed).alpha_) for seed in range(8)]
+    assert sum(margin > 0.5 for margin in margins) >= 7
