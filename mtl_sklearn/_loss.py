@@ -33,8 +33,16 @@ class MultiTaskLoss(nn.Module):
             self.register_buffer(f"tasks_{size}", tasks, persistent=False)
             self.register_buffer(f"columns_{size}", columns, persistent=False)
             self.register_buffer(f"weights_{size}", task_weights[tasks], persistent=False)
+        self.unweighted = bool((task_weights == 1).all())
 
     def forward(self, logits, codes):
+        if len(self.group_sizes) == 1:  # all tasks have as many classes: no gather
+            size = self.group_sizes[0]
+            reduction = "sum" if self.unweighted else "none"
+            losses = F.cross_entropy(logits.view(-1, size), codes.view(-1), ignore_index=MISSING, reduction=reduction)
+            if not self.unweighted:
+                losses = losses.view_as(codes) * getattr(self, f"weights_{size}")
+            return losses.sum() / len(logits)
         total = logits.new_zeros(())
         for size in self.group_sizes:
             columns = getattr(self, f"columns_{size}")

@@ -46,6 +46,11 @@ class MultiTaskNet(NeuralNet):
             if name != "alpha":
                 yield name, param
 
+    def _set_training(self, training=True):
+        # skorch sets the mode of every submodule at every batch; once is enough.
+        if self.module_.training != training:
+            super()._set_training(training)
+
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         """skorch's epoch without its per-batch host sync.
 

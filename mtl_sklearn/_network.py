@@ -122,10 +122,11 @@ class MultiTaskNetwork(nn.Module):
 
     def forward(self, x):
         features = self.normalize(torch.cat([expert(x) for expert in self.experts], dim=1))
-        features = features.view(len(x), len(self.experts), -1)  # (batch, K, width)
-        per_expert = features @ self.heads.weight.T  # (batch, K, total classes)
-        allocation = self.alpha[self.task_of_logit].T  # (K, total classes)
-        return (per_expert * allocation).sum(dim=1) + self.heads.bias
+        # Σ_k α_tk · W_t h_k(x) is one product with W scaled by α per expert:
+        # (total classes, K, width) flattened like the features, (batch, K · width).
+        allocation = self.alpha[self.task_of_logit]  # (total classes, K)
+        weight = (allocation[:, :, None] * self.heads.weight[:, None, :]).flatten(1)
+        return F.linear(features, weight, self.heads.bias)
 
     @torch.no_grad()
     def clip_heads_(self):

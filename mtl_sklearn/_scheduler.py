@@ -24,7 +24,6 @@ def alpha_penalty(C, n_samples):
 @torch.no_grad()
 def proximal_step_(alpha, penalty, lr=ALPHA_LEARNING_RATE):
     """One SGD step on ``alpha`` followed by soft-thresholding at zero, in place."""
-    if alpha.grad is not None:
-        alpha.sub_(lr * alpha.grad)
-        alpha.grad = None
-    alpha.sub_(lr * penalty).clamp_(min=0.0)
+    step = penalty if alpha.grad is None else alpha.grad + penalty
+    alpha.sub_(step, alpha=lr).clamp_(min=0.0)
+    alpha.grad = None

@@ -1,0 +1,60 @@
+"""Fit-time ratio of MultiTaskClassifier to the tuned hand-written loop, interleaved.
+
+Fits alternate in one process (after one warm-up fit of each), so that machine
+noise hits every method alike; prints the median seconds of each and the
+ratio of medians.
+
+    python benchmarks/bench_ratio.py                    # 20,000 rows, 100 features, 8 tasks
+    python benchmarks/bench_ratio.py --rows 100000 --repeats 5
+    python benchmarks/bench_ratio.py --device cuda --rows 1000000
+"""
+
+import argparse
+import json
+import time
+
+import numpy as np
+
+from bench_fit import FITS, make_data
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=20_000)
+    parser.add_argument("--features", type=int, default=100)
+    parser.add_argument("--tasks", type=int, default=8)
+    parser.add_argument("--missing", type=float, default=0.2)
+    parser.add_argument("--sparse", action="store_true")
+    parser.add_argument("--hidden", type=int, nargs="+", default=[256, 256])
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--methods", default="tuned_loop,mtl")
+    args = parser.parse_args()
+    import torch
+
+    X, Y, _, _ = make_data(args.rows, args.features, args.tasks, args.missing, args.sparse)
+    methods = args.methods.split(",")
+    seconds = {m: [] for m in methods}
+    for repeat in range(args.repeats + 1):
+        for method in methods:
+            if args.device == "cuda":
+                torch.cuda.synchronize()
+            start = time.perf_counter()
+            FITS[method](X, Y, args)
+            if args.device == "cuda":
+                torch.cuda.synchronize()
+            if repeat:  # the first round warms up
+                seconds[method].append(time.perf_counter() - start)
+    medians = {m: float(np.median(s)) for m, s in seconds.items()}
+    print(json.dumps(dict(
+        rows=args.rows, features=args.features, tasks=args.tasks, sparse=args.sparse, device=args.device,
+        epochs=args.epochs, median_seconds=medians,
+        ratio_to_tuned_loop={m: medians[m] / medians["tuned_loop"] for m in methods},
+        seconds={m: [round(x, 3) for x in s] for m, s in seconds.items()},
+    )))
+
+
+if __name__ == "__main__":
+    main()
