@@ -118,13 +118,15 @@ class MultiTaskNetwork(nn.Module):
         self.heads = nn.Linear(expert_width, sum(n_classes))
         nn.init.zeros_(self.heads.weight)
         task_of_logit = torch.repeat_interleave(torch.arange(len(n_classes)), torch.tensor(n_classes))
-        self.register_buffer("task_of_logit", task_of_logit, persistent=False)
+        # (total classes, n_tasks) 0/1: copies α's row of a task to each of its logits
+        # as a product, whose gradient is a product too (an index's is a scatter).
+        self.register_buffer("expand", F.one_hot(task_of_logit).float(), persistent=False)
 
     def forward(self, x):
         features = self.normalize(torch.cat([expert(x) for expert in self.experts], dim=1))
         # Σ_k α_tk · W_t h_k(x) is one product with W scaled by α per expert:
         # (total classes, K, width) flattened like the features, (batch, K · width).
-        allocation = self.alpha[self.task_of_logit]  # (total classes, K)
+        allocation = self.expand @ self.alpha  # (total classes, K)
         weight = (allocation[:, :, None] * self.heads.weight[:, None, :]).flatten(1)
         return F.linear(features, weight, self.heads.bias)
 
