@@ -69,6 +69,18 @@ def _network(features, tasks, hidden):
     return torch.nn.Sequential(*layers, torch.nn.Linear(width, 2 * tasks))
 
 
+def _predictor(model, device, tasks):
+    import torch
+
+    model.eval()
+
+    def predict(X_new):
+        with torch.no_grad():
+            return _probas_from_logits(model(torch.as_tensor(X_new, device=device)), tasks)
+
+    return predict
+
+
 def _probas_from_logits(logits, tasks):
     import torch
 
@@ -97,13 +109,7 @@ def fit_tuned_loop(X, Y, args):
             optimizer.step()
             total += loss.detach()
         total.item()  # one host sync per epoch
-    model.eval()
-
-    def predict(X_new):
-        with torch.no_grad():
-            return _probas_from_logits(model(torch.as_tensor(X_new, device=device)), tasks)
-
-    return predict
+    return _predictor(model, device, tasks)
 
 
 def fit_plain_loop(X, Y, args):
@@ -135,13 +141,7 @@ def fit_plain_loop(X, Y, args):
             loss.backward()
             optimizer.step()
             loss.item()
-    model.eval()
-
-    def predict(X_new):
-        with torch.no_grad():
-            return _probas_from_logits(model(torch.as_tensor(X_new, device=device)), tasks)
-
-    return predict
+    return _predictor(model, device, tasks)
 
 
 def fit_skorch(X, Y, args):
@@ -307,10 +307,8 @@ def run_one(args):
     print(json.dumps(result), flush=True)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--methods", default=",".join(METHODS))
-    parser.add_argument("--method", help=argparse.SUPPRESS)
+def add_setting_arguments(parser):
+    """The data, network and training settings that every benchmark shares."""
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--features", type=int, default=100)
     parser.add_argument("--tasks", type=int, default=8)
@@ -319,8 +317,15 @@ def main():
     parser.add_argument("--hidden", type=int, nargs="+", default=[256, 256])
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--device", default="cpu")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--method", help=argparse.SUPPRESS)
+    add_setting_arguments(parser)
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     if args.method:
         return run_one(args)

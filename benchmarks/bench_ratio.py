@@ -15,21 +15,13 @@ import time
 
 import numpy as np
 
-from bench_fit import FITS, make_data
+from bench_fit import FITS, add_setting_arguments, make_data
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=20_000)
-    parser.add_argument("--features", type=int, default=100)
-    parser.add_argument("--tasks", type=int, default=8)
-    parser.add_argument("--missing", type=float, default=0.2)
-    parser.add_argument("--sparse", action="store_true")
-    parser.add_argument("--hidden", type=int, nargs="+", default=[256, 256])
-    parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--batch-size", type=int, default=128)
+    add_setting_arguments(parser)
     parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--device", default="cpu")
     parser.add_argument("--methods", default="tuned_loop,mtl")
     args = parser.parse_args()
     import torch
