@@ -357,6 +357,8 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         passed_on = {
             key: value for key, value in self._extra_params().items() if not key.startswith("module__")
         }
+        if _takes_fused(self.optimizer) and not {"optimizer__fused", "optimizer__foreach"} & set(passed_on):
+            passed_on["optimizer__fused"] = True  # torch's one-kernel update: same maths, faster
         return MultiTaskNet(
             module=module,
             criterion=criterion,
@@ -577,3 +579,6 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
 
+def _takes_fused(optimizer):
+    """Whether ``optimizer`` is a torch optimiser with a fused implementation."""
+    return optimizer in (torch.optim.Adam, torch.optim.AdamW, torch.optim.SGD)
