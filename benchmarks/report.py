@@ -1,0 +1,51 @@
+"""Renders results/*.jsonl as the Markdown tables of benchmarks/README.md.
+
+    python benchmarks/report.py
+"""
+
+import json
+from pathlib import Path
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def _rows(name):
+    path = RESULTS / name
+    return [json.loads(line) for line in path.read_text().splitlines() if line.startswith("{")] if path.exists() else []
+
+
+def methods_table(rows):
+    tuned = next(r["fit_seconds"] for r in rows if r["method"] == "tuned_loop")
+    lines = [
+        "| method | fit s (median) | × tuned loop | accuracy | ROC-AUC | peak RSS MB | predict rows/s |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['method']} | {r['fit_seconds']:.2f} | {r['fit_seconds'] / tuned:.2f} | {r['accuracy']:.4f} "
+            f"| {r['roc_auc']:.4f} | {r['peak_rss_mb']:.0f} | {r['predict_rows_per_second']:,.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def ratio_table(rows):
+    lines = ["| device | rows | features | tasks | sparse | epochs | median fit s | × tuned loop |", "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        seconds = ", ".join(f"{m} {s:.2f}" for m, s in r["median_seconds"].items())
+        ratios = ", ".join(f"{m} {x:.2f}" for m, x in (r["ratio_to_tuned_loop"] or {}).items() if m != "tuned_loop")
+        lines.append(
+            f"| {r['device']} | {r['rows']:,} | {r['features']} | {r['tasks']} | {r['sparse']} | {r['epochs']} "
+            f"| {seconds} | {ratios or '–'} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print("### CPU, reference setting, one process per method\n")
+    print(methods_table(_rows("cpu_reference.jsonl")))
+    print("\n### Interleaved in one process: ratio to the tuned loop\n")
+    print(ratio_table(_rows("cpu_ratio.jsonl") + _rows("gpu_ratio.jsonl")))
+    print("\n### Scaling (CPU)\n")
+    print(ratio_table(_rows("cpu_scaling.jsonl")))
+    for r in _rows("gpu_sync.jsonl"):
+        print(f"\nGPU host syncs in one fit: {r['host_syncs']} over {r['batches']} batches ({r['epochs']} epochs).")
