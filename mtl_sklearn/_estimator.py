@@ -44,7 +44,8 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         Class of the trunk (one expert). It is called with the ``module__*``
         parameters, and with ``input_shape`` (the shape of one sample of ``X``)
         when its ``__init__`` accepts that argument. It must map a float32
-        batch of shape ``(batch, *input_shape)`` to features ``(batch, width)``.
+        batch of shape ``(batch, *input_shape)`` to features ``(batch, width)``
+        (or ``(batch, ...)``, flattened). Lazy layers (``nn.LazyLinear``) work.
         None uses :class:`MLPTrunk` for 2-D ``X`` and :class:`ConvTrunk` for
         images ``(n, channels, height, width)``.
     lambdas : float, array-like of shape (n_tasks,) or "auto", default=1.0
@@ -141,6 +142,13 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         The fitted skorch net; ``net_.module_`` is the torch module.
     history_ : skorch.History
         The training history of ``net_``.
+
+    Notes
+    -----
+    With ``GridSearchCV`` or ``cross_val_score``, pass ``cv`` as a splitter
+    such as ``KFold(5, shuffle=True)``: given an int, scikit-learn inspects
+    ``y`` to choose a stratified split and rejects NaN labels and columns that
+    mix strings with missing values or numbers.
 
     See Also
     --------
@@ -345,7 +353,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         experts = [build_trunk(module, params, self.input_shape_) for _ in range(self.n_experts)]
         sample = X[:2].toarray() if hasattr(X, "toarray") else X[:2]
         with torch.no_grad():
-            width = experts[0].eval()(torch.as_tensor(sample)).shape[-1]
+            width = experts[0].eval()(torch.as_tensor(sample)).flatten(1).shape[1]
         return MultiTaskNetwork([expert.train() for expert in experts], width, n_classes)
 
     def _build_net(self, module, criterion, n_samples):

@@ -123,7 +123,7 @@ class MultiTaskNetwork(nn.Module):
         self.register_buffer("expand", F.one_hot(task_of_logit).float(), persistent=False)
 
     def forward(self, x):
-        features = self.normalize(torch.cat([expert(x) for expert in self.experts], dim=1))
+        features = self.normalize(torch.cat([expert(x).flatten(1) for expert in self.experts], dim=1))
         # Σ_k α_tk · W_t h_k(x) is one product with W scaled by α per expert:
         # (total classes, K, width) flattened like the features, (batch, K · width).
         allocation = self.expand @ self.alpha  # (total classes, K)
