@@ -1,6 +1,7 @@
 import numpy as np
+import pytest
 
-from mtl_sklearn.datasets import load_penguins
+from mtl_sklearn.datasets import load_penguins, load_tox21
 
 
 def test_penguins_bunch():
@@ -20,3 +21,31 @@ def test_penguins_as_frame():
     assert Y.isna().sum().tolist() == [0, 0, 9]
     assert sorted(Y["species"].unique()) == ["Adelie", "Chinstrap", "Gentoo"]
     assert np.isclose(X["body_mass_g"].mean(), 4201.754, atol=1e-3)
+
+
+def test_tox21_merged_as_moleculenet():
+    data = load_tox21()
+    assert data.data.shape == (7831,) and data.target.shape == (7831, 12)
+    assert data.target_names[:3] == ["NR-AR", "NR-AR-LBD", "NR-AhR"] and data.target_names[-1] == "SR-p53"
+    assert len(set(data.data)) == 7831
+    assert np.isnan(data.target).sum() == 16025
+    assert "merged as MoleculeNet does" in data.DESCR
+
+
+def test_tox21_unmerged_rows_and_missing_share():
+    X, Y = load_tox21(return_X_y=True, as_frame=True, merge_duplicates=False)
+    assert X.shape == (8014, 2) and list(X.columns) == ["smiles", "mol_id"]
+    assert Y.isna().to_numpy().mean() == pytest.approx(0.173, abs=5e-4)
+    labels = Y.to_numpy()
+    assert set(np.unique(labels[~np.isnan(labels)])) == {0.0, 1.0}
+
+
+def test_loaders_need_no_network(monkeypatch):
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise OSError("no network in this test")
+
+    monkeypatch.setattr(socket, "socket", refuse)
+    assert load_tox21().target.shape == (7831, 12)
+    assert load_penguins().data.shape == (342, 4)

@@ -24,6 +24,95 @@ package (MIT). Cite Horst, Hill & Gorman (2020), palmerpenguins R package.
 """
 
 
+_TOX21_DESCR = """\
+Tox21
+-----
+
+12 toxicity assays (nuclear-receptor NR-* and stress-response SR-* panels)
+measured on small molecules, given as SMILES strings. The copy distributed
+with DeepChem / MoleculeNet (tox21.csv.gz, 8,014 rows, unchanged).
+
+Duplicate SMILES: 183 SMILES occur twice. With ``merge_duplicates=True`` (the
+default) their rows are merged as MoleculeNet does, giving 7,831 molecules:
+each assay's label is the maximum of the rows' labels (a molecule active in
+either measurement is active; 64 assay labels differ between duplicates),
+missing only where both rows are missing; ``mol_id`` is the first row's. With
+``merge_duplicates=False`` all 8,014 rows are returned as they are.
+
+17.3 % of the labels are missing (7.2 % to 26.1 % per assay); positives are
+2.9 % to 16.2 % per assay, so report ROC-AUC per assay rather than accuracy.
+8 SMILES do not parse with RDKit; they are kept here (featurisers decide).
+
+Source: the Tox21 Data Challenge 2014 (NIH NCATS, EPA, FDA; US-government
+public data), in the DeepChem copy (MIT licence). Cite Wu et al.,
+"MoleculeNet: a benchmark for molecular machine learning", Chem. Sci. 2018,
+and the Tox21 challenge.
+"""
+
+TOX21_TASKS = [
+    "NR-AR", "NR-AR-LBD", "NR-AhR", "NR-Aromatase", "NR-ER", "NR-ER-LBD",
+    "NR-PPAR-gamma", "SR-ARE", "SR-ATAD5", "SR-HSE", "SR-MMP", "SR-p53",
+]  # fmt: skip
+
+
+def load_tox21(*, return_X_y=False, as_frame=False, merge_duplicates=True):
+    """Load Tox21: 12 binary toxicity assays on molecules given as SMILES.
+
+    ================   ==========================================
+    Rows               7,831 molecules (8,014 rows before merging duplicates)
+    Features           one SMILES string per molecule
+    Tasks              12 binary assays
+    Missing labels     17.1 % after merging (17.3 % before)
+    ================   ==========================================
+
+    Parameters
+    ----------
+    return_X_y : bool, default=False
+        Return ``(data, target)`` instead of a Bunch.
+    as_frame : bool, default=False
+        Return ``data`` as a DataFrame (``smiles``, ``mol_id``) and ``target``
+        as a DataFrame of the assays; otherwise an object array of SMILES and
+        a float array with NaN for missing labels.
+    merge_duplicates : bool, default=True
+        Merge the rows of the 183 duplicated SMILES as MoleculeNet does (see
+        ``DESCR``).
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        ``data``, ``target``, ``frame`` (or None), ``feature_names``,
+        ``target_names`` (the assays), ``DESCR`` and ``license``.
+    (data, target) : tuple if ``return_X_y`` is True
+
+    Examples
+    --------
+    >>> from mtl_sklearn.datasets import load_tox21
+    >>> smiles, Y = load_tox21(return_X_y=True)
+    >>> smiles.shape, Y.shape
+    ((7831,), (7831, 12))
+    """
+    with resources.as_file(_DATA / "tox21.csv.gz") as path:
+        frame = pd.read_csv(path)
+    if merge_duplicates:
+        merged = frame.groupby("smiles", sort=False)
+        frame = merged[TOX21_TASKS].max().join(merged["mol_id"].first()).reset_index()
+    frame = frame[["smiles", "mol_id", *TOX21_TASKS]]
+    data, target = frame[["smiles", "mol_id"]], frame[TOX21_TASKS]
+    if not as_frame:
+        data, target = data["smiles"].to_numpy(dtype=object), target.to_numpy()
+    if return_X_y:
+        return data, target
+    return Bunch(
+        data=data,
+        target=target,
+        frame=frame if as_frame else None,
+        feature_names=["smiles"],
+        target_names=list(TOX21_TASKS),
+        DESCR=_TOX21_DESCR,
+        license="US-government public data (Tox21); MIT (DeepChem / MoleculeNet copy)",
+    )
+
+
 def load_penguins(*, return_X_y=False, as_frame=False):
     """Load the Palmer penguins as a three-task classification data set.
 
