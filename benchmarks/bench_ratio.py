@@ -14,7 +14,6 @@ import json
 import time
 
 import numpy as np
-
 from bench_fit import FITS, add_setting_arguments, make_data
 
 

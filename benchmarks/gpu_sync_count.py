@@ -12,7 +12,6 @@ import json
 import warnings
 
 import torch
-
 from bench_fit import make_data
 
 

@@ -1,5 +1,7 @@
 """The per-task baselines and the λ blend of network and baseline probabilities."""
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
@@ -52,6 +54,10 @@ def blend(net_probas, base_probas, lambdas):
 LAMBDA_GRID = np.linspace(0.0, 1.0, 11)
 
 
+def _labelled_log_loss(y, labelled, n_classes, proba):
+    return log_loss(y, proba[labelled], labels=range(n_classes))
+
+
 def choose_lambdas(net_probas, base_probas, codes, task_names):
     """Per task, the λ of ``LAMBDA_GRID`` whose blend has the lowest log-loss.
 
@@ -73,7 +79,7 @@ def choose_lambdas(net_probas, base_probas, codes, task_names):
             rows.append((0, np.nan, np.nan, np.nan, lambdas[t]))
             continue
         p_base = p_base / p_base.sum(axis=1, keepdims=True)  # float32 baselines sum to 1 ± 1e-7
-        loss = lambda p: log_loss(y, p[labelled], labels=range(n_classes))  # noqa: E731
+        loss = partial(_labelled_log_loss, y, labelled, n_classes)
         if p_net is None:
             lambdas[t], network = 0.0, np.nan
         else:

@@ -458,7 +458,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         """λ per task from a first fit on part of the rows, scored on the others."""
         if self.baseline == "drop":
             raise ValueError("lambdas='auto' chooses a blend with the baseline; baseline='drop' fits none.")
-        n_valid = int(round(self.validation_fraction * X.shape[0]))
+        n_valid = round(self.validation_fraction * X.shape[0])
         if not 0 < n_valid < X.shape[0]:
             raise ValueError(
                 f"validation_fraction={self.validation_fraction} leaves {n_valid} of "

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["MLPTrunk", "ConvTrunk"]
+__all__ = ["ConvTrunk", "MLPTrunk"]
 
 
 class MLPTrunk(nn.Sequential):

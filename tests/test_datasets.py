@@ -9,7 +9,7 @@ def test_penguins_bunch():
     assert data.data.shape == (342, 4)
     assert data.target.shape == (342, 3)
     assert data.target_names == ["species", "island", "sex"]
-    assert (data.target == None).sum(axis=0).tolist() == [0, 0, 9]  # noqa: E711
+    assert (data.target == None).sum(axis=0).tolist() == [0, 0, 9]
     assert "2 penguins without any measurement are left out" in data.DESCR
     assert data.frame is None and "CC0" in data.license
 

@@ -136,7 +136,7 @@ def test_user_trunk_class_with_module_parameters(shared_factor_data):
 def test_user_trunk_with_lazy_layers_and_image_shaped_output():
     images = np.random.RandomState(0).uniform(size=(60, 1, 6, 6)).astype(np.float32)
     Y = np.c_[images[:, 0, :, :3].mean(axis=(1, 2)) > 0.5, images[:, 0, :3].mean(axis=(1, 2)) > 0.5]
-    trunk = lambda: torch.nn.Sequential(torch.nn.LazyConv2d(4, 3), torch.nn.ReLU())  # noqa: E731
+    trunk = lambda: torch.nn.Sequential(torch.nn.LazyConv2d(4, 3), torch.nn.ReLU())
     clf = MultiTaskClassifier(trunk, max_epochs=2, random_state=0).fit(images, Y)
     assert clf.net_.module_.heads.in_features == 4 * 4 * 4
     assert clf.predict(images).shape == (60, 2)

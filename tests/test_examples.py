@@ -11,7 +11,7 @@ ROOT = Path(__file__).parents[1]
 
 def test_readme_example_runs(capsys):
     readme = (ROOT / "README.md").read_text()
-    code = re.search(r"```python\n(.*?)```", readme, re.S).group(1)
+    code = re.search(r"```python\n(.*?)```", readme, re.DOTALL).group(1)
     exec(compile(code, "README.md", "exec"), {})
     assert "'species'" in capsys.readouterr().out
 
