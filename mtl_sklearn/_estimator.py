@@ -132,10 +132,10 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         Tasks whose row of ``alpha_`` is all zero: not scheduled on the shared
         network, predicted by their baseline alone (by the network's bias
         alone with ``baseline="drop"``).
-    validation_scores_ : DataFrame
-        Only with ``lambdas="auto"``: per task, the held-out rows' count and
+    validation_scores_ : DataFrame or None
+        With ``lambdas="auto"``: per task, the held-out rows' count and
         log-loss of the network, the baseline and the chosen blend, and the
-        chosen λ, from the first fit.
+        chosen λ, from the first fit. None otherwise.
     baselines_ : list of estimators or None
         The fitted baseline of each task; None with ``baseline="drop"``.
     net_ : MultiTaskNet
@@ -425,7 +425,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         if isinstance(self.lambdas, str):
             lambdas, self.validation_scores_ = self._choose_lambdas(X, codes, classes, task_names, seed)
         else:
-            lambdas = self._check_lambdas(len(classes), task_names)
+            lambdas, self.validation_scores_ = self._check_lambdas(len(classes), task_names), None
         net, baselines = self._fit_models(X, codes, classes, lambdas, seed)
 
         self.net_ = net
@@ -490,7 +490,8 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         classes = self._task_classes()
         X = self._validate_X(X, reset=False)
         net_probas = self.net_.predict_task_probas(X, [len(c) for c in classes])
-        base = None if self.baselines_ is None else baseline_probas(self.baselines_, X)
+        needs_baseline = self.baselines_ is not None and (self.lambdas_ < 1).any()
+        base = baseline_probas(self.baselines_, X) if needs_baseline else None
         return blend(net_probas, base, self.lambdas_)
 
     def predict_proba(self, X):

@@ -78,6 +78,7 @@ def test_auto_lambdas_are_never_worse_than_the_baseline_on_held_out_rows(shared_
     assert set(clf.lambdas_) <= set(LAMBDA_GRID)
     assert clf.lambdas_[:3].min() > 0  # the shared factor helps the related tasks
     assert clf.lambdas_[3] < 0.5  # a task of pure noise leans on its baseline
+    assert clf.set_params(lambdas=1.0).fit(X, Y).validation_scores_ is None  # no stale figures
 
 
 @pytest.mark.parametrize("params, message", [
