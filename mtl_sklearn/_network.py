@@ -123,10 +123,13 @@ class MultiTaskNetwork(nn.Module):
         self.register_buffer("expand", F.one_hot(task_of_logit).float(), persistent=False)
 
     def forward(self, x):
+        allocation = self.expand @ self.alpha  # (total classes, K)
+        if len(self.experts) == 1:  # the same without concatenating one tensor
+            features = self.normalize(self.experts[0](x).flatten(1))
+            return F.linear(features, allocation * self.heads.weight, self.heads.bias)
         features = self.normalize(torch.cat([expert(x).flatten(1) for expert in self.experts], dim=1))
         # Σ_k α_tk · W_t h_k(x) is one product with W scaled by α per expert:
         # (total classes, K, width) flattened like the features, (batch, K · width).
-        allocation = self.expand @ self.alpha  # (total classes, K)
         weight = (allocation[:, :, None] * self.heads.weight[:, None, :]).flatten(1)
         return F.linear(features, weight, self.heads.bias)
 
