@@ -1,6 +1,6 @@
 """
 α as a map of task relations: two groups of tasks, two experts
-=============================================================
+==============================================================
 
 Four tasks: tasks ``a1`` and ``a2`` threshold one factor of features 0-9,
 tasks ``b1`` and ``b2`` one factor of features 10-19. With two narrow experts
