@@ -9,8 +9,11 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch.callbacks import EarlyStopping
+from skorch.helper import predefined_split
 
 from ._blend import baseline_probas, blend, choose_lambdas, default_baseline, fit_baselines
+from ._data import TaskDataset
 from ._loss import MultiTaskLoss
 from ._net import MultiTaskNet
 from ._network import ConvTrunk, MLPTrunk, MultiTaskNetwork, build_trunk
@@ -60,7 +63,19 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         held-out labels gets λ = 0.5 (by convexity, no worse than the mean of
         the two log-losses).
     validation_fraction : float, default=0.2
-        Share of the rows held out to choose λ when ``lambdas="auto"``.
+        Share of the rows held out to choose λ when ``lambdas="auto"`` and to
+        stop training when ``early_stopping=True`` (the same rows for both).
+    early_stopping : bool, default=False
+        Stop training when the network's loss on the held-out
+        ``validation_fraction`` of the rows has not improved for
+        ``n_iter_no_change`` epochs, and keep the weights of its best epoch
+        (as :class:`~sklearn.neural_network.MLPClassifier`: the network then
+        trains on the other rows only). With ``lambdas="auto"``, the first fit
+        stops early and the refit on all rows runs for its best number of
+        epochs. The baselines always fit on all rows.
+    n_iter_no_change : int, default=10
+        Epochs without improvement of the held-out loss before stopping, with
+        ``early_stopping=True``.
     C : float, default=1.0
         Inverse strength of the L1 penalty on α, as in
         :class:`~sklearn.linear_model.LogisticRegression`: the per-task
@@ -119,7 +134,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         ``predict_proba`` returns one array.
     n_features_in_ : int
         Number of features (channels for images) seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of ``X``, when it was a DataFrame with string names.
     input_shape_ : tuple of int
         Shape of one sample of ``X``.
@@ -182,6 +197,8 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         "module": [None, callable],
         "lambdas": [Interval(Real, 0, 1, closed="both"), "array-like", StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "early_stopping": ["boolean"],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "C": [Interval(Real, 0, None, closed="neither")],
         "baseline": [None, StrOptions({"drop"}), HasMethods(["fit", "predict_proba"])],
         "n_experts": [Interval(Integral, 1, None, closed="left")],
@@ -203,6 +220,8 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         *,
         lambdas=1.0,
         validation_fraction=0.2,
+        early_stopping=False,
+        n_iter_no_change=10,
         C=1.0,
         baseline=None,
         n_experts=1,
@@ -221,6 +240,8 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         self.module = module
         self.lambdas = lambdas
         self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
         self.C = C
         self.baseline = baseline
         self.n_experts = n_experts
@@ -356,8 +377,14 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
             width = experts[0].eval()(torch.as_tensor(sample)).flatten(1).shape[1]
         return MultiTaskNetwork([expert.train() for expert in experts], width, n_classes)
 
-    def _build_net(self, module, criterion, n_samples):
+    def _build_net(self, module, criterion, n_samples, valid=None, max_epochs=None):
         callbacks = list(self.callbacks or [])
+        train_split = self.train_split
+        if valid is not None:  # early stopping on these held-out rows
+            train_split = predefined_split(TaskDataset(*valid, device=self.device))
+            callbacks.append(EarlyStopping(
+                patience=self.n_iter_no_change, load_best=True, sink=print if self.verbose else _silent
+            ))
         if self.verbose >= 2:
             from skorch.callbacks import ProgressBar
 
@@ -372,9 +399,9 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
             criterion=criterion,
             optimizer=self.optimizer,
             lr=self.lr,
-            max_epochs=self.max_epochs,
+            max_epochs=max_epochs or self.max_epochs,
             batch_size=self.batch_size,
-            train_split=self.train_split,
+            train_split=train_split,
             callbacks=callbacks,
             device=self.device,
             verbose=int(self.verbose),
@@ -421,12 +448,23 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
                 f"X has {X.shape[0]} rows but Y has {codes.shape[0]}; each row of "
                 "Y must hold the labels of the same row of X."
             )
+        if self.early_stopping and self.train_split is not None:
+            raise ValueError(
+                "early_stopping=True holds out validation_fraction of the rows itself; "
+                "pass train_split=None, or early_stopping=False to use your train_split."
+            )
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         if isinstance(self.lambdas, str):
-            lambdas, self.validation_scores_ = self._choose_lambdas(X, codes, classes, task_names, seed)
+            lambdas, self.validation_scores_, epochs = self._choose_lambdas(X, codes, classes, task_names, seed)
+            net = self._fit_network(X, codes, classes, lambdas, seed, max_epochs=epochs)
         else:
             lambdas, self.validation_scores_ = self._check_lambdas(len(classes), task_names), None
-        net, baselines = self._fit_models(X, codes, classes, lambdas, seed)
+            if self.early_stopping:
+                train, valid = self._split_rows(X.shape[0], seed, "stop training")
+                net = self._fit_network(X[train], codes[train], classes, lambdas, seed, (X[valid], codes[valid]))
+            else:
+                net = self._fit_network(X, codes, classes, lambdas, seed)
+        baselines = self._fit_baselines(X, codes, classes, seed)
 
         self.net_ = net
         self.baselines_ = baselines
@@ -440,38 +478,52 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         self.lambdas_ = np.where(dropped & (baselines is not None), 0.0, lambdas)
         return self
 
-    def _fit_models(self, X, codes, classes, lambdas, seed):
-        """The network, trained with task weights ``lambdas``, and the baselines."""
+    def _fit_network(self, X, codes, classes, lambdas, seed, valid=None, max_epochs=None):
+        """The network trained with task weights ``lambdas``; early stopping on ``valid``."""
         n_classes = [len(c) for c in classes]
         device = torch.device(self.device)
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
             torch.manual_seed(seed)
             module = self._build_module(X, n_classes)
-            net = self._build_net(module, MultiTaskLoss(n_classes, lambdas), X.shape[0])
-            net.fit(X, codes)
-        if self.baseline == "drop":
-            return net, None
-        baseline = default_baseline(hasattr(X, "toarray")) if self.baseline is None else self.baseline
-        return net, fit_baselines(baseline, X, classes, codes, seed)
+            net = self._build_net(module, MultiTaskLoss(n_classes, lambdas), X.shape[0], valid, max_epochs)
+            return net.fit(X, codes)
 
-    def _choose_lambdas(self, X, codes, classes, task_names, seed):
-        """λ per task from a first fit on part of the rows, scored on the others."""
+    def _fit_baselines(self, X, codes, classes, seed):
         if self.baseline == "drop":
-            raise ValueError("lambdas='auto' chooses a blend with the baseline; baseline='drop' fits none.")
-        n_valid = round(self.validation_fraction * X.shape[0])
-        if not 0 < n_valid < X.shape[0]:
+            return None
+        baseline = default_baseline(hasattr(X, "toarray")) if self.baseline is None else self.baseline
+        return fit_baselines(baseline, X, classes, codes, seed)
+
+    def _split_rows(self, n_rows, seed, purpose):
+        """Sorted (train, valid) row indices, ``validation_fraction`` of them held out."""
+        n_valid = round(self.validation_fraction * n_rows)
+        if not 0 < n_valid < n_rows:
             raise ValueError(
                 f"validation_fraction={self.validation_fraction} leaves {n_valid} of "
-                f"{X.shape[0]} rows to choose lambdas on; use a larger fraction or more rows."
+                f"{n_rows} rows to {purpose} on; use a larger fraction or more rows."
             )
-        rows = np.random.RandomState(seed).permutation(X.shape[0])
-        valid, train = np.sort(rows[:n_valid]), np.sort(rows[n_valid:])
+        rows = np.random.RandomState(seed).permutation(n_rows)
+        return np.sort(rows[n_valid:]), np.sort(rows[:n_valid])
+
+    def _choose_lambdas(self, X, codes, classes, task_names, seed):
+        """λ per task from a first fit on part of the rows, scored on the others.
+
+        Also returns the number of epochs for the refit: the best epoch of the
+        first fit with early stopping, else ``max_epochs``.
+        """
+        if self.baseline == "drop":
+            raise ValueError("lambdas='auto' chooses a blend with the baseline; baseline='drop' fits none.")
+        train, valid = self._split_rows(X.shape[0], seed, "choose lambdas")
         ones = np.ones(len(classes))
-        net, baselines = self._fit_models(X[train], codes[train], classes, ones, seed)
+        held_out = (X[valid], codes[valid]) if self.early_stopping else None
+        net = self._fit_network(X[train], codes[train], classes, ones, seed, held_out)
+        baselines = self._fit_baselines(X[train], codes[train], classes, seed)
         n_classes = [len(c) for c in classes]
         alive = net.module_.alpha.detach().cpu().numpy().any(axis=1)
         network = [p if keep else None for p, keep in zip(net.predict_task_probas(X[valid], n_classes), alive)]
-        return choose_lambdas(network, baseline_probas(baselines, X[valid]), codes[valid], task_names)
+        lambdas, scores = choose_lambdas(network, baseline_probas(baselines, X[valid]), codes[valid], task_names)
+        epochs = _best_epoch(net.history) if self.early_stopping else self.max_epochs
+        return lambdas, scores, epochs
 
     @property
     def history_(self):
@@ -591,3 +643,12 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
 def _takes_fused(optimizer):
     """Whether ``optimizer`` is a torch optimiser with a fused implementation."""
     return optimizer in (torch.optim.Adam, torch.optim.AdamW, torch.optim.SGD)
+
+
+def _best_epoch(history):
+    """The epoch of the lowest validation loss, whose weights early stopping kept."""
+    return [row["epoch"] for row in history if row.get("valid_loss_best")][-1]
+
+
+def _silent(*args, **kwargs):
+    """A sink for skorch's messages when ``verbose=0``."""

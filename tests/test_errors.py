@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.exceptions import NotFittedError
+from skorch.dataset import ValidSplit
 
 from mtl_sklearn import MultiTaskClassifier
 
@@ -138,3 +139,15 @@ def test_missing_cuda_is_explained(monkeypatch):
     monkeypatch.setattr("torch.cuda.is_available", lambda: False)
     with pytest.raises(ValueError, match="torch sees no CUDA GPU"):
         _fit(device="cuda")
+
+
+def test_early_stopping_with_a_train_split():
+    X, Y = np.zeros((20, 2)), np.tile([0, 1], 10)
+    with pytest.raises(ValueError, match="early_stopping=True holds out validation_fraction"):
+        MultiTaskClassifier(early_stopping=True, train_split=ValidSplit(0.2)).fit(X, Y)
+
+
+def test_early_stopping_needs_held_out_rows():
+    X, Y = np.zeros((20, 2)), np.tile([0, 1], 10)
+    with pytest.raises(ValueError, match="leaves 0 of 20 rows to stop training on"):
+        MultiTaskClassifier(early_stopping=True, validation_fraction=0.01).fit(X, Y)

@@ -11,6 +11,7 @@ from sklearn.metrics import accuracy_score, roc_auc_score
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils import check_random_state
 from skorch.callbacks import EarlyStopping
 from skorch.dataset import ValidSplit
 
@@ -215,6 +216,40 @@ def test_skorch_callbacks_and_validation_split(shared_factor_data):
     epochs = len(clf.history_)
     assert epochs < 200
     assert "valid_loss" in clf.history_[-1]
+
+
+def test_early_stopping_keeps_the_best_epoch_on_held_out_rows(shared_factor_data):
+    X, Y = shared_factor_data
+    clf = MultiTaskClassifier(
+        early_stopping=True, n_iter_no_change=3, validation_fraction=0.25, max_epochs=200, lr=0.01,
+        module__hidden_sizes=(512,), random_state=0,
+    ).fit(X, Y)
+    history = clf.history_
+    valid_losses = history[:, "valid_loss"]
+    best = int(np.argmin(valid_losses))
+    assert len(history) == best + 1 + 3 < 200  # stopped 3 epochs after the best one
+    assert history[:, "train_batch_count"][0] == 5  # trained on 600 of the 800 rows
+    seed = check_random_state(0).randint(np.iinfo(np.int32).max)  # as fit draws it
+    held_out = np.random.RandomState(seed).permutation(len(X))[:200]
+    assert _mean_log_loss(clf, X[held_out], Y[held_out]) == pytest.approx(valid_losses[best], rel=1e-4)
+
+
+def _mean_log_loss(clf, X, Y):
+    """The network's log-loss summed over tasks, per row: skorch's valid_loss."""
+    probas = clf.net_.predict_task_probas(X, [2] * Y.shape[1])
+    labelled = [~np.isnan(y) for y in Y.T]
+    return sum(-np.log(p[rows, y[rows].astype(int)]).sum() for p, y, rows in zip(probas, Y.T, labelled)) / len(X)
+
+
+def test_early_stopping_with_auto_lambdas_refits_for_the_best_epoch_count(shared_factor_data):
+    X, Y = shared_factor_data
+    params = dict(n_iter_no_change=3, max_epochs=200, lr=0.01, module__hidden_sizes=(512,), random_state=0)
+    stopped = MultiTaskClassifier(early_stopping=True, **params).fit(X, Y)
+    auto = MultiTaskClassifier(early_stopping=True, lambdas="auto", **params).fit(X, Y)
+    best_epoch = int(np.argmin(stopped.history_[:, "valid_loss"])) + 1
+    assert len(auto.history_) == best_epoch  # the same first fit (same rows, seed), then a refit
+    assert "valid_loss" not in auto.history_[-1]
+    assert auto.history_[:, "train_batch_count"][0] == 7  # the refit uses all 800 rows
 
 
 def test_dataframe_feature_names_are_kept(shared_factor_data):
