@@ -19,7 +19,7 @@ from ._net import MultiTaskNet
 from ._network import ConvTrunk, MLPTrunk, MultiTaskNetwork, build_trunk
 from ._scheduler import alpha_penalty
 from ._scoring import score_tasks
-from ._targets import check_missing_label, encode_targets
+from ._targets import MISSING, check_missing_label, encode_targets
 
 __all__ = ["MultiTaskClassifier"]
 
@@ -455,13 +455,15 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
             )
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         if isinstance(self.lambdas, str):
-            lambdas, self.validation_scores_, epochs = self._choose_lambdas(X, codes, classes, task_names, seed)
+            lambdas, scores, epochs = self._choose_lambdas(X, codes, classes, task_names, seed)
+            self.validation_scores_ = scores
             net = self._fit_network(X, codes, classes, lambdas, seed, max_epochs=epochs)
         else:
             lambdas, self.validation_scores_ = self._check_lambdas(len(classes), task_names), None
             if self.early_stopping:
                 train, valid = self._split_rows(X.shape[0], seed, "stop training")
-                net = self._fit_network(X[train], codes[train], classes, lambdas, seed, (X[valid], codes[valid]))
+                held_out = (X[valid], codes[valid])
+                net = self._fit_network(X[train], codes[train], classes, lambdas, seed, held_out)
             else:
                 net = self._fit_network(X, codes, classes, lambdas, seed)
         baselines = self._fit_baselines(X, codes, classes, seed)
@@ -485,6 +487,8 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
             torch.manual_seed(seed)
             module = self._build_module(X, n_classes)
+            counts = [np.bincount(c[c != MISSING], minlength=n) for c, n in zip(codes.T, n_classes)]
+            module.start_at_priors_(counts)
             net = self._build_net(module, MultiTaskLoss(n_classes, lambdas), X.shape[0], valid, max_epochs)
             return net.fit(X, codes)
 

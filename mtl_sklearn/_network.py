@@ -5,14 +5,17 @@ its head is linear, so all heads run as one fused layer: the logits of task
 ``t`` are ``Σ_k α_tk · (W_t h_k(x)) + b_t``. Each unit of each expert is
 standardised over the batch (running statistics at predict time) and head
 weights are clipped to ``[-1, 1]``, so neither side can undo a shrinking α by
-growing (α's scale is identifiable). Heads start at zero: every expert then
-starts from the same (zero) signal and experts specialise by what they can
-represent, which lets narrow experts split groups of related tasks.
+growing (α's scale is identifiable). Head weights start at zero: every expert
+then starts from the same (zero) signal and experts specialise by what they
+can represent, which lets narrow experts split groups of related tasks. Head
+biases start at the log class frequencies: the network starts by predicting
+each task's prior, so rare classes need no epochs of climbing to their rate.
 """
 
 import inspect
 import math
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -132,6 +135,16 @@ class MultiTaskNetwork(nn.Module):
         # (total classes, K, width) flattened like the features, (batch, K · width).
         weight = (allocation[:, :, None] * self.heads.weight[:, None, :]).flatten(1)
         return F.linear(features, weight, self.heads.bias)
+
+    @torch.no_grad()
+    def start_at_priors_(self, class_counts):
+        """Set each head's bias to the log of its task's class frequencies (add-one smoothed)."""
+        counts = torch.as_tensor(np.concatenate(class_counts), dtype=self.heads.bias.dtype) + 1.0
+        totals = torch.repeat_interleave(
+            torch.stack([c.sum() for c in counts.split([len(c) for c in class_counts])]),
+            torch.tensor([len(c) for c in class_counts]),
+        )
+        self.heads.bias.copy_((counts / totals).log())
 
     @torch.no_grad()
     def clip_heads_(self):
