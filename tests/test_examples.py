@@ -2,9 +2,12 @@
 
 import re
 import runpy
+import sys
 from pathlib import Path
 
 import pytest
+
+from mtl_sklearn.__main__ import main
 
 ROOT = Path(__file__).parents[1]
 
@@ -26,7 +29,23 @@ def test_example_runs(script, tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_main_job_prints_the_per_task_table(capsys):
-    runpy.run_module("mtl_sklearn", run_name="__main__")
+def test_penguins_job_prints_the_per_task_table(capsys):
+    main(["penguins"])
     out = capsys.readouterr().out
     assert all(task in out for task in ("species", "island", "sex"))
+
+
+@pytest.mark.slow
+def test_tox21_job_prints_the_per_task_roc_auc(capsys):
+    pytest.importorskip("skfp", reason="the Tox21 job needs the chem extra")
+    main([])
+    out = capsys.readouterr().out
+    assert "7,823 molecules (8 SMILES RDKit cannot parse left out)" in out
+    assert all(task in out for task in ("NR-AR", "SR-p53", "mean"))
+
+
+def test_tox21_job_without_the_chem_extra_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "skfp", None)  # import skfp fails
+    monkeypatch.setitem(sys.modules, "skfp.fingerprints", None)
+    with pytest.raises(SystemExit, match=r"pip install -c constraints.txt '.\[chem\]'"):
+        main(["tox21"])
