@@ -19,7 +19,7 @@ from ._net import MultiTaskNet
 from ._network import ConvTrunk, MLPTrunk, MultiTaskNetwork, build_trunk
 from ._scheduler import alpha_penalty
 from ._scoring import score_tasks
-from ._targets import MISSING, check_missing_label, encode_targets
+from ._targets import MISSING, check_missing_label, encode_targets, encode_with_classes
 
 __all__ = ["MultiTaskClassifier"]
 
@@ -109,9 +109,13 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         ``callbacks__*`` sets their parameters.
     device : str or torch.device, default="cpu"
         Where the network trains, e.g. "cuda".
+    warm_start : bool, default=False
+        When True, :meth:`fit` on a fitted estimator trains its network further
+        (see :meth:`partial_fit`) instead of starting again.
     random_state : int, RandomState instance or None, default=None
         Seeds the network's initialisation, the batch order and the
-        baselines. Pass an int for identical results across calls.
+        baselines. Pass an int for identical results across calls (with the
+        same number of torch threads: their sums may round differently).
     verbose : int, default=0
         0 is silent; 1 prints skorch's table of epochs; 2 adds a progress bar
         over the batches of each epoch.
@@ -210,6 +214,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         "train_split": [None, callable],
         "callbacks": [None, list],
         "device": [str, torch.device],
+        "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -233,6 +238,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         train_split=None,
         callbacks=None,
         device="cpu",
+        warm_start=False,
         random_state=None,
         verbose=0,
         **kwargs,
@@ -253,6 +259,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         self.train_split = train_split
         self.callbacks = callbacks
         self.device = device
+        self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
         vars(self).update(kwargs)
@@ -434,6 +441,8 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
+        if self.warm_start and hasattr(self, "net_"):
+            return self.partial_fit(X, y)
         self._check_extra_params()
         check_missing_label(self.missing_label)
         if str(self.device).startswith("cuda") and not torch.cuda.is_available():
@@ -474,10 +483,53 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         self.n_tasks_ = len(classes)
         self.outputs_2d_ = not one_dimensional
         self.classes_ = classes if self.outputs_2d_ else classes[0]
-        self.alpha_ = net.module_.alpha.detach().cpu().numpy()
+        self._trained_lambdas = lambdas
+        self._read_allocation()
+        return self
+
+    def _read_allocation(self):
+        """``alpha_``, ``dropped_tasks_`` and ``lambdas_`` from the trained network."""
+        self.alpha_ = self.net_.module_.alpha.detach().cpu().numpy()
         dropped = ~self.alpha_.any(axis=1)
-        self.dropped_tasks_ = [name for name, out in zip(task_names, dropped) if out]
-        self.lambdas_ = np.where(dropped & (baselines is not None), 0.0, lambdas)
+        self.dropped_tasks_ = [name for name, out in zip(self.task_names_, dropped) if out]
+        self.lambdas_ = np.where(dropped & (self.baselines_ is not None), 0.0, self._trained_lambdas)
+
+    def partial_fit(self, X, y, classes=None):
+        """Train the fitted network further on ``X, y``, as skorch's ``partial_fit``.
+
+        The first call (or any call before :meth:`fit`) fits as :meth:`fit`
+        does. Later calls keep the network's weights and α and train it for
+        ``max_epochs`` more epochs on the given rows (``max_epochs=1`` makes
+        one pass per call, as scikit-learn's ``partial_fit``); the baselines
+        and the chosen λ stay as fitted. ``warm_start=True`` makes :meth:`fit`
+        do the same.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame}
+            Samples, as in :meth:`fit`.
+        y : array-like or DataFrame of shape (n_samples, n_tasks) or (n_samples,)
+            Labels of the same tasks, with the classes seen by the first fit.
+        classes : list of array-like, or array-like, default=None
+            The classes of each task (one array when ``y`` is 1-D), for
+            scikit-learn's interface. The first call learns them from ``y``,
+            so each must occur there.
+
+        Returns
+        -------
+        self : MultiTaskClassifier
+            The estimator, trained further.
+        """
+        if not hasattr(self, "net_"):
+            if classes is not None:
+                _check_classes_occur(classes, y, self.missing_label)
+            return self.fit(X, y)
+        X = self._validate_X(X, reset=False)
+        codes = encode_with_classes(y, self._task_classes(), self.task_names_, self.missing_label)
+        if codes.shape[0] != X.shape[0]:
+            raise ValueError(f"X has {X.shape[0]} rows but Y has {codes.shape[0]}.")
+        self.net_.partial_fit(X, codes)
+        self._read_allocation()
         return self
 
     def _fit_network(self, X, codes, classes, lambdas, seed, valid=None, max_epochs=None):
@@ -656,3 +708,16 @@ def _best_epoch(history):
 
 def _silent(*args, **kwargs):
     """A sink for skorch's messages when ``verbose=0``."""
+
+
+def _check_classes_occur(classes, y, missing_label):
+    """The first ``partial_fit`` learns each task's classes from ``y``: all must occur there."""
+    task_names, learnt, _, one_dimensional = encode_targets(y, missing_label)
+    for name, given, seen in zip(task_names, [classes] if one_dimensional else classes, learnt):
+        unseen = sorted(set(np.asarray(given).tolist()) - set(seen.tolist()))
+        if unseen:
+            raise ValueError(
+                f"classes {unseen} of task {name!r} do not occur in the y of the first "
+                "partial_fit, which learns each task's classes from y; include rows "
+                "with every class in the first call."
+            )

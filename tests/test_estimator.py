@@ -259,3 +259,34 @@ def test_dataframe_feature_names_are_kept(shared_factor_data):
     assert clf.feature_names_in_.tolist() == list(frame.columns)
     with pytest.warns(UserWarning, match="feature names"):
         clf.predict(X)
+
+
+def test_partial_fit_trains_the_fitted_network_further(shared_factor_data):
+    X, Y = shared_factor_data
+    clf = MultiTaskClassifier(max_epochs=2, random_state=0).partial_fit(X, Y)  # the first call fits
+    first = clf.net_.module_.heads.weight.detach().clone()
+    baselines = clf.baselines_
+    clf.partial_fit(X[:400], Y[:400])
+    losses = clf.history_[:, "train_loss"]
+    assert len(losses) == 4 and losses[2] < losses[0]  # continued, not started again
+    assert not torch.equal(clf.net_.module_.heads.weight, first)
+    assert clf.baselines_ is baselines  # the baselines stay as fitted
+
+
+def test_warm_start_fit_continues_training(shared_factor_data):
+    X, Y = shared_factor_data
+    clf = MultiTaskClassifier(max_epochs=3, warm_start=True, random_state=0).fit(X, Y).fit(X, Y)
+    assert len(clf.history_) == 6
+    cold = MultiTaskClassifier(max_epochs=3, random_state=0).fit(X, Y).fit(X, Y)
+    assert len(cold.history_) == 3
+
+
+def test_partial_fit_checks_classes(shared_factor_data):
+    X, Y = shared_factor_data
+    with pytest.raises(ValueError, match=r"classes \[2.0\] of task 'task_0' do not occur in the y"):
+        MultiTaskClassifier(max_epochs=1).partial_fit(X, Y, classes=[[0.0, 1.0, 2.0]] + [[0.0, 1.0]] * 3)
+    clf = MultiTaskClassifier(max_epochs=1).partial_fit(X, Y, classes=[[0.0, 1.0]] * 4)
+    Y_new = Y.copy()
+    Y_new[0, 1] = 5.0
+    with pytest.raises(ValueError, match="Task 'task_1' has labels never seen during fit: \\[5.0\\]"):
+        clf.partial_fit(X, Y_new)
