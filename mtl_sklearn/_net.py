@@ -7,6 +7,7 @@ changes only the data path and the α update, through skorch's extension points.
 import numpy as np
 import torch
 from skorch import NeuralNet
+from skorch.callbacks import Callback
 
 from ._data import BatchIterator, TaskDataset
 from ._scheduler import proximal_step_
@@ -51,25 +52,49 @@ class MultiTaskNet(NeuralNet):
         if self.module_.training != training:
             super()._set_training(training)
 
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        super().on_train_begin(net, X=X, y=y, **kwargs)
+        # the per-batch hooks that some callback (or a subclass) implements
+        self._batch_hooks = {
+            name
+            for name in ("on_batch_begin", "on_batch_end", "on_grad_computed")
+            if getattr(type(self), name) is not getattr(NeuralNet, name)
+            or any(getattr(type(cb), name) is not getattr(Callback, name) for _, cb in self.callbacks_)
+        }
+
+    def notify(self, method_name, **cb_kwargs):
+        # every callback's on_grad_computed is a no-op unless one implements it
+        if method_name != "on_grad_computed" or method_name in self._batch_hooks:
+            super().notify(method_name, **cb_kwargs)
+
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
-        """skorch's epoch without its per-batch host sync.
+        """skorch's epoch without its per-batch host sync and, when no callback needs them, hooks.
 
         skorch reads each batch's loss with ``.item()``, which waits for the
         device; here the losses stay on the device and are read once, at the
-        end of the epoch, into the same history entries.
+        end of the epoch, into the same history entries. When no callback
+        implements ``on_batch_begin`` or ``on_batch_end``, the batches' history
+        entries are written at the end of the epoch too, without calling them.
         """
         if iterator is None:
             return
+        per_batch = bool(self._batch_hooks & {"on_batch_begin", "on_batch_end"})
         first = len(self.history[-1]["batches"])
-        losses = []
+        sizes, losses = [], []
         for batch in iterator:
-            self.notify("on_batch_begin", batch=batch, training=training)
+            if per_batch:
+                self.notify("on_batch_begin", batch=batch, training=training)
             step = step_fn(batch, **fit_params)
             losses.append(step["loss"].detach())
-            self.history.record_batch(prefix + "_batch_size", len(batch[0]))
-            self.notify("on_batch_end", batch=batch, training=training, **step)
+            sizes.append(len(batch[0]))
+            if per_batch:
+                self.notify("on_batch_end", batch=batch, training=training, **step)
+        if not per_batch:
+            for _ in sizes:
+                self.history.new_batch()
         records = self.history[-1]["batches"][first:]
-        for record, loss in zip(records, torch.stack(losses).tolist()):
+        for record, size, loss in zip(records, sizes, torch.stack(losses).tolist() if losses else []):
+            record[prefix + "_batch_size"] = size
             record[prefix + "_loss"] = loss
         self.history.record(prefix + "_batch_count", len(losses))
 

@@ -12,7 +12,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
-from skorch.callbacks import EarlyStopping
+from skorch.callbacks import Callback, EarlyStopping
 from skorch.dataset import ValidSplit
 
 from mtl_sklearn import MultiTaskClassifier
@@ -290,3 +290,23 @@ def test_partial_fit_checks_classes(shared_factor_data):
     Y_new[0, 1] = 5.0
     with pytest.raises(ValueError, match="Task 'task_1' has labels never seen during fit: \\[5.0\\]"):
         clf.partial_fit(X, Y_new)
+
+
+def test_batch_history_is_the_same_with_and_without_per_batch_callbacks(shared_factor_data):
+    X, Y = shared_factor_data
+
+    class CountBatches(Callback):
+        def initialize(self):
+            self.count = 0
+            return self
+
+        def on_batch_end(self, net, **kwargs):
+            self.count += 1
+
+    counter = CountBatches()
+    hooked = MultiTaskClassifier(max_epochs=2, callbacks=[counter], random_state=0).fit(X, Y)
+    quiet = MultiTaskClassifier(max_epochs=2, random_state=0).fit(X, Y)
+    assert counter.count == 14  # 7 batches per epoch, each seen by the callback
+    for epoch_hooked, epoch_quiet in zip(hooked.history_, quiet.history_):
+        assert epoch_hooked["batches"] == epoch_quiet["batches"]
+        assert sum(batch["train_batch_size"] for batch in epoch_quiet["batches"]) == len(X)
