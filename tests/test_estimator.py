@@ -102,6 +102,22 @@ def test_sparse_X_gives_the_same_model_as_dense(shared_factor_data):
         np.testing.assert_allclose(a, b, rtol=1e-5)
 
 
+def test_sparse_X_is_densified_one_batch_at_a_time(shared_factor_data, monkeypatch):
+    X, Y = shared_factor_data
+    X = sp.csr_matrix(np.where(np.abs(X) > 1, X, 0).astype(np.float32))
+    densified, toarray = [], sp.csr_matrix.toarray
+
+    def counting_toarray(matrix, *args, **kwargs):
+        densified.append(matrix.shape[0])
+        return toarray(matrix, *args, **kwargs)
+
+    monkeypatch.setattr(sp.csr_matrix, "toarray", counting_toarray)
+    clf = MultiTaskClassifier(max_epochs=2, batch_size=100, baseline="drop", random_state=0).fit(X, Y)
+    clf.predict_proba(X)
+    assert max(densified) <= 100  # never the whole matrix (800 rows)
+    assert sum(densified) >= 3 * 800  # two epochs and a prediction, all by batches
+
+
 def test_images_use_the_convolutional_trunk():
     rng = np.random.RandomState(0)
     images = rng.uniform(size=(300, 1, 8, 8)).astype(np.float32)
