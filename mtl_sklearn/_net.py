@@ -4,13 +4,18 @@ It keeps skorch's interface (callbacks, history, device, verbose output) and
 changes only the data path and the α update, through skorch's extension points.
 """
 
+import math
+
 import numpy as np
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback
+from torch.utils.data import Subset
 
 from ._data import BatchIterator, TaskDataset
 from ._scheduler import proximal_step_
+
+PREDICT_BATCH_VALUES = 2**20  # input values per batch when predicting (4 MB of float32)
 
 
 class MultiTaskNet(NeuralNet):
@@ -38,8 +43,13 @@ class MultiTaskNet(NeuralNet):
         return TaskDataset(X, y, device=self.device)
 
     def get_iterator(self, dataset, training=False):
+        batch_size = self.batch_size
+        if not training and batch_size != -1:
+            # no graph is kept when predicting: larger batches, about 4 MB of input each
+            rows = dataset.dataset if isinstance(dataset, Subset) else dataset
+            batch_size = max(batch_size, PREDICT_BATCH_VALUES // max(1, math.prod(rows.X.shape[1:])))
         shuffle = training and self.get_params_for("iterator_train").get("shuffle", True)
-        return BatchIterator(dataset, self.batch_size, shuffle=shuffle)
+        return BatchIterator(dataset, batch_size, shuffle=shuffle)
 
     def get_all_learnable_params(self):
         # α has its own update (proximal SGD), not the optimiser's.
