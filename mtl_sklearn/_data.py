@@ -2,8 +2,8 @@
 
 skorch's default path collates rows one by one through a DataLoader; here X
 and the encoded targets become tensors on the training device once, and each
-batch is a single index operation. Sparse X stays a scipy CSR matrix and is
-densified one batch at a time.
+batch is a single index operation. Sparse X goes to the device in CSR form and
+is densified there one batch at a time (:class:`SparseRows`).
 """
 
 import math
@@ -14,12 +14,47 @@ import torch
 from torch.utils.data import Dataset, Subset
 
 
+class SparseRows:
+    """A CSR matrix on the device whose rows are densified one batch at a time.
+
+    Each batch reads, for each of its rows, a window of as many stored entries
+    as the fullest row of the matrix has, starting at the row's first entry;
+    entries past the row's end are masked out, and the rest are scattered into
+    a zero batch. That takes a dozen device operations whose sizes do not
+    depend on the data (no host sync), and at most the work of a dense batch.
+
+    Parameters
+    ----------
+    X : scipy sparse matrix of shape (n_samples, n_features)
+        Float32 values; its column indices are stored as int64.
+    device : torch.device
+        Where the matrix and its batches live.
+    """
+
+    def __init__(self, X, device):
+        X = sp.csr_matrix(X)
+        self.shape = X.shape
+        self.indptr = torch.as_tensor(X.indptr.astype(np.int64), device=device)
+        self.indices = torch.as_tensor(X.indices.astype(np.int64), device=device)
+        self.data = torch.as_tensor(X.data, device=device)
+        self.window = torch.arange(int(np.diff(X.indptr).max(initial=0)), device=device)
+
+    def dense(self, index):
+        """The rows at ``index`` (an int tensor) as a dense ``(len(index), n_features)`` tensor."""
+        start = self.indptr[index]
+        inside = self.window < (self.indptr[index + 1] - start)[:, None]
+        entry = torch.where(inside, start[:, None] + self.window, 0)
+        values = torch.where(inside, self.data[entry], 0)
+        batch = torch.zeros(len(index), self.shape[1], dtype=self.data.dtype, device=self.data.device)
+        return batch.scatter_add_(1, self.indices[entry], values)
+
+
 class TaskDataset(Dataset):
     """Rows of X with their encoded targets (``codes``, or None to predict)."""
 
     def __init__(self, X, codes=None, device="cpu"):
         self.device = torch.device(device)
-        self.X = X if sp.issparse(X) else torch.as_tensor(X, device=self.device)
+        self.X = SparseRows(X, self.device) if sp.issparse(X) else torch.as_tensor(X, device=self.device)
         self.codes = None if codes is None else torch.as_tensor(codes, device=self.device)
 
     def __len__(self):
@@ -31,9 +66,10 @@ class TaskDataset(Dataset):
 
     def batch(self, index):
         """The rows at ``index`` (a slice or an int tensor) as ``(X, codes)`` tensors."""
-        if sp.issparse(self.X):
-            rows = index if isinstance(index, slice) else index.cpu().numpy()
-            X = torch.from_numpy(self.X[rows].toarray()).to(self.device, non_blocking=True)
+        if isinstance(self.X, SparseRows):
+            if isinstance(index, slice):
+                index = torch.arange(*index.indices(len(self)), device=self.device)
+            X = self.X.dense(index)
         else:
             X = self.X[index]
         return X, None if self.codes is None else self.codes[index]

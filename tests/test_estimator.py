@@ -16,6 +16,7 @@ from skorch.callbacks import Callback, EarlyStopping
 from skorch.dataset import ValidSplit
 
 from mtl_sklearn import MultiTaskClassifier
+from mtl_sklearn._data import SparseRows
 
 
 def _labelled_accuracy(y_true, y_pred):
@@ -107,17 +108,38 @@ def test_sparse_X_is_densified_one_batch_at_a_time(shared_factor_data, monkeypat
     X = np.where(np.abs(X) > 1, X, 0).astype(np.float32)
     wide = sp.csr_matrix((len(X), 20_000), dtype=np.float32)  # wide and sparse, as fingerprints
     X = sp.hstack([X, wide], format="csr")
-    densified, toarray = [], sp.csr_matrix.toarray
+    on_device, on_host = [], []
+    dense, toarray = SparseRows.dense, sp.csr_matrix.toarray
+
+    def counting_dense(rows, index):
+        on_device.append(len(index))
+        return dense(rows, index)
 
     def counting_toarray(matrix, *args, **kwargs):
-        densified.append(matrix.shape[0])
+        on_host.append(matrix.shape[0])
         return toarray(matrix, *args, **kwargs)
 
+    monkeypatch.setattr(SparseRows, "dense", counting_dense)
     monkeypatch.setattr(sp.csr_matrix, "toarray", counting_toarray)
     clf = MultiTaskClassifier(max_epochs=2, batch_size=100, baseline="drop", random_state=0).fit(X, Y)
     clf.predict_proba(X)
-    assert max(densified) <= 100  # never the whole matrix (800 rows): 100 to train, 52 (4 MB) to predict
-    assert sum(densified) >= 3 * 800  # two epochs and a prediction, all by batches
+    assert max(on_device) <= 100  # never the whole matrix (800 rows): 100 to train, 52 (4 MB) to predict
+    assert sum(on_device) >= 3 * 800  # two epochs and a prediction, all by batches
+    assert max(on_host) <= 2  # only the two rows that measure the trunk's output width
+
+
+@pytest.mark.parametrize("index", [[0, 2, 5], [4, 4, 1], [3], [2, 1, 0, 3, 4, 5]])
+def test_sparse_rows_are_scipys_rows(index):
+    X = sp.random(6, 9, density=0.3, format="lil", random_state=0, dtype=np.float32)
+    X[3] = 0  # an empty row
+    X = X.tocsr()
+    np.testing.assert_array_equal(SparseRows(X, "cpu").dense(torch.tensor(index)).numpy(), X[index].toarray())
+
+
+def test_sparse_rows_add_duplicate_entries_as_scipy():
+    # row 0 stores column 2 twice (a non-canonical CSR), row 1 nothing
+    X = sp.csr_matrix((np.float32([1, 2, 3, 4]), [2, 2, 0, 5], [0, 2, 2, 4]), shape=(3, 6))
+    np.testing.assert_array_equal(SparseRows(X, "cpu").dense(torch.arange(3)).numpy(), X.toarray())
 
 
 def test_images_use_the_convolutional_trunk():
