@@ -25,6 +25,8 @@ __all__ = ["MultiTaskClassifier"]
 
 # Prefixes of the dunder parameters passed on to the trunk, optimiser and callbacks.
 EXTRA_PARAM_PREFIXES = ("module__", "optimizer__", "callbacks__", "iterator_train__")
+# skorch's name of the callback that stops on the held-out rows of early_stopping=True
+HELD_OUT_STOPPING = "held_out_early_stopping"
 
 
 class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
@@ -72,7 +74,8 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         (as :class:`~sklearn.neural_network.MLPClassifier`: the network then
         trains on the other rows only). With ``lambdas="auto"``, the first fit
         stops early and the refit on all rows runs for its best number of
-        epochs. The baselines always fit on all rows.
+        epochs. The baselines always fit on all rows. :meth:`partial_fit` (and
+        ``warm_start``) train on without early stopping, as in scikit-learn.
     n_iter_no_change : int, default=10
         Epochs without improvement of the held-out loss before stopping, with
         ``early_stopping=True``.
@@ -389,9 +392,9 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         train_split = self.train_split
         if valid is not None:  # early stopping on these held-out rows
             train_split = predefined_split(TaskDataset(*valid, device=self.device))
-            callbacks.append(EarlyStopping(
+            callbacks.append((HELD_OUT_STOPPING, EarlyStopping(
                 patience=self.n_iter_no_change, load_best=True, sink=print if self.verbose else _silent
-            ))
+            )))
         if self.verbose >= 2:
             from skorch.callbacks import ProgressBar
 
@@ -501,8 +504,8 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         does. Later calls keep the network's weights and α and train it for
         ``max_epochs`` more epochs on the given rows (``max_epochs=1`` makes
         one pass per call, as scikit-learn's ``partial_fit``); the baselines
-        and the chosen λ stay as fitted. ``warm_start=True`` makes :meth:`fit`
-        do the same.
+        and the chosen λ stay as fitted, and there is no early stopping (as
+        in scikit-learn). ``warm_start=True`` makes :meth:`fit` do the same.
 
         Parameters
         ----------
@@ -528,7 +531,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         codes = encode_with_classes(y, self._task_classes(), self.task_names_, self.missing_label)
         if codes.shape[0] != X.shape[0]:
             raise ValueError(f"X has {X.shape[0]} rows but Y has {codes.shape[0]}.")
-        self.net_.partial_fit(X, codes)
+        self.net_.partial_fit(X, codes, epochs=self.max_epochs)
         self._read_allocation()
         return self
 
@@ -542,7 +545,15 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
             counts = [np.bincount(c[c != MISSING], minlength=n) for c, n in zip(codes.T, n_classes)]
             module.start_at_priors_(counts)
             net = self._build_net(module, MultiTaskLoss(n_classes, lambdas), X.shape[0], valid, max_epochs)
-            return net.fit(X, codes)
+            net.fit(X, codes)
+        if valid is not None:
+            # Later partial_fit calls train without early stopping, as scikit-learn's
+            # MLP does, and the fitted model keeps no copy of the held-out rows.
+            net.train_split = None
+            ours = [cb for cb in net.callbacks if isinstance(cb, tuple) and cb[0] == HELD_OUT_STOPPING]
+            net.callbacks = [cb for cb in net.callbacks if cb not in ours]
+            net.initialize_callbacks()
+        return net
 
     def _fit_baselines(self, X, codes, classes, seed):
         if self.baseline == "drop":

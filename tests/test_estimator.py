@@ -313,6 +313,19 @@ def test_partial_fit_trains_the_fitted_network_further(shared_factor_data):
     assert clf.baselines_ is baselines  # the baselines stay as fitted
 
 
+def test_partial_fit_after_early_stopping_trains_on_without_it(shared_factor_data):
+    X, Y = shared_factor_data
+    params = dict(early_stopping=True, n_iter_no_change=2, max_epochs=100, lr=0.01, random_state=0)
+    clf = MultiTaskClassifier(**params).fit(X, Y)
+    stopped = len(clf.history_)
+    assert stopped < 100
+    clf.set_params(max_epochs=3).partial_fit(X, Y)  # as scikit-learn's MLP: no early stopping here
+    assert len(clf.history_) == stopped + 3
+    assert "valid_loss" not in clf.history_[-1] and clf.history_[-1, "train_batch_count"] == 7
+    clone = pickle.loads(pickle.dumps(clf))  # the held-out rows are not kept in the model
+    np.testing.assert_array_equal(np.hstack(clone.predict_proba(X)), np.hstack(clf.predict_proba(X)))
+
+
 def test_warm_start_fit_continues_training(shared_factor_data):
     X, Y = shared_factor_data
     clf = MultiTaskClassifier(max_epochs=3, warm_start=True, random_state=0).fit(X, Y).fit(X, Y)
