@@ -89,15 +89,21 @@ def build_trunk(module, module_params, input_shape):
 
 
 class BatchStandardize(nn.BatchNorm1d):
-    """Standardise each unit over the batch, without a learnt scale or shift."""
+    """Standardise each unit over the batch, without a learnt scale or shift.
+
+    One call of ``F.batch_norm`` per batch: the module's own forward also
+    counts batches (an extra tensor operation per step) for a momentum we do
+    not use.
+    """
 
     def __init__(self, width):
         super().__init__(width, affine=False)
 
     def forward(self, x):
-        if self.training and len(x) == 1:  # one row has no batch statistics
-            return F.batch_norm(x, self.running_mean, self.running_var, training=False, eps=self.eps)
-        return super().forward(x)
+        batch_statistics = self.training and len(x) > 1  # one row has no batch statistics
+        return F.batch_norm(
+            x, self.running_mean, self.running_var, training=batch_statistics, momentum=self.momentum, eps=self.eps
+        )
 
 
 class MultiTaskNetwork(nn.Module):
