@@ -196,7 +196,7 @@ def fit_mtl_plain_trunk(X, Y, args):
     """MultiTaskClassifier with the scheduler switched off: no α, no standardisation."""
     import torch
 
-    from mtl_sklearn import _estimator, _net
+    from mtl_sklearn import _estimator, _net, _network
 
     class PlainNetwork(torch.nn.Module):
         def __init__(self, experts, expert_width, n_classes):
@@ -210,6 +210,8 @@ def fit_mtl_plain_trunk(X, Y, args):
 
         def clip_heads_(self):
             pass
+
+        start_at_priors_ = _network.MultiTaskNetwork.start_at_priors_  # the same start
 
     with (
         mock.patch.object(_estimator, "MultiTaskNetwork", PlainNetwork),
@@ -272,6 +274,7 @@ def run_one(args):
     X, Y, X_test, Y_test = make_data(args.rows, args.features, args.tasks, args.missing, args.sparse)
     if args.device == "cuda":
         torch.cuda.reset_peak_memory_stats()
+    FITS[args.method](X[:2000], Y[:2000], args)  # warm-up: torch's first calls are slow
     seconds = []
     for _ in range(args.repeats):
         if args.device == "cuda":
@@ -281,6 +284,9 @@ def run_one(args):
         if args.device == "cuda":
             torch.cuda.synchronize()
         seconds.append(time.perf_counter() - start)
+    sampler = RssSampler()  # one more fit, untimed: its memory (the sampling thread would slow the timed ones)
+    FITS[args.method](X, Y, args)
+    rss_before_fit, rss_peak_fit = sampler.stop()
     start = time.perf_counter()
     proba = predict(X_test)
     predict_seconds = time.perf_counter() - start
@@ -303,11 +309,40 @@ def run_one(args):
         accuracy=float(np.mean(accuracy)),
         roc_auc=float(np.mean(auc)),
         peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        rss_before_fit_mb=rss_before_fit,
+        fit_extra_rss_mb=rss_peak_fit - rss_before_fit,
         x_mb=(X.data.nbytes + X.indices.nbytes + X.indptr.nbytes if args.sparse else X.nbytes) / 2**20,
     )
     if args.device == "cuda":
         result["peak_cuda_mb"] = torch.cuda.max_memory_allocated() / 2**20
     print(json.dumps(result), flush=True)
+
+
+class RssSampler:
+    """Samples this process's resident memory every few ms from creation to ``stop()``."""
+
+    def __init__(self, every=0.005):
+        import threading
+
+        self.before = self.peak = _rss_mb()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, args=(every,), daemon=True)
+        self._thread.start()
+
+    def _sample(self, every):
+        while not self._done.wait(every):
+            self.peak = max(self.peak, _rss_mb())
+
+    def stop(self):
+        """(MB before, peak MB) over the sampled span."""
+        self._done.set()
+        self._thread.join()
+        return self.before, max(self.peak, _rss_mb())
+
+
+def _rss_mb():
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def add_setting_arguments(parser):

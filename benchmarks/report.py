@@ -40,12 +40,30 @@ def ratio_table(rows):
     return "\n".join(lines)
 
 
+def scaling_table(rows):
+    """One line per (setting, method) of the sweeps: per-epoch cost, memory, predict throughput."""
+    lines = [
+        "| rows | features | tasks | sparse | method | s per epoch | × tuned loop | fit extra RSS MB | X MB | predict rows/s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    setting = lambda r: (r["rows"], r["features"], r["tasks"], r["sparse"])  # noqa: E731
+    tuned = {setting(r): r["fit_seconds"] for r in rows if r["method"] == "tuned_loop"}
+    for r in rows:
+        ratio = f"{r['fit_seconds'] / tuned[setting(r)]:.2f}" if setting(r) in tuned else "–"
+        lines.append(
+            f"| {r['rows']:,} | {r['features']:,} | {r['tasks']} | {r['sparse']} | {r['method']} "
+            f"| {r['fit_seconds'] / r['epochs']:.3f} | {ratio} | {r['fit_extra_rss_mb']:.0f} | {r['x_mb']:.0f} "
+            f"| {r['predict_rows_per_second']:,.0f} |"
+        )
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
     print("### CPU, reference setting, one process per method\n")
     print(methods_table(_rows("cpu_reference.jsonl")))
     print("\n### Interleaved in one process: ratio to the tuned loop\n")
     print(ratio_table(_rows("cpu_ratio.jsonl") + _rows("gpu_ratio.jsonl")))
-    print("\n### Scaling (CPU)\n")
-    print(ratio_table(_rows("cpu_scaling.jsonl")))
+    print("\n### Scaling (CPU), one process per method and setting\n")
+    print(scaling_table(_rows("cpu_scaling.jsonl")))
     for r in _rows("gpu_sync.jsonl"):
         print(f"\nGPU host syncs in one fit: {r['host_syncs']} over {r['batches']} batches ({r['epochs']} epochs).")

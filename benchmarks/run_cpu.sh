@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
-# The CPU figures of benchmarks/README.md: writes results/*.jsonl (about 15 minutes on 2 cores).
+# The CPU figures of benchmarks/README.md: writes results/*.jsonl and scaling.png (about 15 minutes
+# on 2 cores; run it on an otherwise idle machine: torch's threads slow down badly when shared).
 set -euo pipefail
 cd "$(dirname "$0")"
 mkdir -p results
 python bench_fit.py > results/cpu_reference.jsonl
 python bench_ratio.py --methods tuned_loop,tuned_loop_fused,mtl,mtl_plain_trunk --repeats 5 > results/cpu_ratio.jsonl
-python bench_ratio.py --rows 100000 --methods tuned_loop,tuned_loop_fused,mtl --repeats 3 >> results/cpu_ratio.jsonl
-for tasks in 2 128; do
-  python bench_ratio.py --tasks "$tasks" --epochs 2 --methods tuned_loop,mtl --repeats 3 >> results/cpu_scaling.jsonl
-done
-for rows in 10000 100000 1000000; do
-  python bench_ratio.py --rows "$rows" --epochs 1 --methods tuned_loop,mtl --repeats 1 >> results/cpu_scaling.jsonl
-done
-for features in 10 2000; do
-  python bench_ratio.py --features "$features" --epochs 2 --methods tuned_loop,mtl --repeats 3 >> results/cpu_scaling.jsonl
-done
-python bench_ratio.py --features 2000 --sparse --epochs 2 --methods mtl --repeats 3 >> results/cpu_scaling.jsonl || true
+python bench_ratio.py --rows 100000 --methods tuned_loop,tuned_loop_fused,mtl,mtl_plain_trunk --repeats 3 >> results/cpu_ratio.jsonl
+python bench_ratio.py --features 2048 --methods tuned_loop,mtl,mtl_plain_trunk --repeats 3 >> results/cpu_ratio.jsonl
+: > results/cpu_scaling.jsonl
+sweep() {  # one process per method and setting: fit time, peak memory, predict throughput
+  python bench_fit.py --methods mtl,tuned_loop "$@" >> results/cpu_scaling.jsonl
+}
+for rows in 10000 100000; do sweep --rows "$rows" --epochs 1 --repeats 3; done
+sweep --rows 1000000 --epochs 1 --repeats 1
+for tasks in 2 8 32 128; do sweep --tasks "$tasks" --epochs 2 --repeats 3; done
+for features in 10 2000; do sweep --features "$features" --epochs 2 --repeats 3; done
+python bench_fit.py --methods mtl --repeats 3 --features 2000 --sparse --epochs 2 >> results/cpu_scaling.jsonl  # the tuned loop takes no sparse X
+python plot_scaling.py
