@@ -37,10 +37,11 @@ def main():
     ]
     fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.4))
     for ax, (axis, label, value) in zip(axes, panels):
-        for method, runs in sweep(rows, axis).items():
+        by_method = sweep(rows, axis)
+        for method, runs in by_method.items():
             ax.plot([r[axis] for r in runs], [value(r) for r in runs], marker="o", label=method)
         if label.startswith("extra memory"):
-            runs = sweep(rows, axis)["mtl"]
+            runs = by_method["mtl"]
             ax.plot([r[axis] for r in runs], [r["x_mb"] for r in runs], "k:", label="size of X (float32)")
         ax.set_xscale("log")
         ax.set_yscale("log")

@@ -40,16 +40,19 @@ def ratio_table(rows):
     return "\n".join(lines)
 
 
+def _setting(r):
+    return r["rows"], r["features"], r["tasks"], r["sparse"]
+
+
 def scaling_table(rows):
     """One line per (setting, method) of the sweeps: per-epoch cost, memory, predict throughput."""
     lines = [
         "| rows | features | tasks | sparse | method | s per epoch | × tuned loop | fit extra RSS MB | X MB | predict rows/s |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    setting = lambda r: (r["rows"], r["features"], r["tasks"], r["sparse"])  # noqa: E731
-    tuned = {setting(r): r["fit_seconds"] for r in rows if r["method"] == "tuned_loop"}
+    tuned = {_setting(r): r["fit_seconds"] for r in rows if r["method"] == "tuned_loop"}
     for r in rows:
-        ratio = f"{r['fit_seconds'] / tuned[setting(r)]:.2f}" if setting(r) in tuned else "–"
+        ratio = f"{r['fit_seconds'] / tuned[_setting(r)]:.2f}" if _setting(r) in tuned else "–"
         lines.append(
             f"| {r['rows']:,} | {r['features']:,} | {r['tasks']} | {r['sparse']} | {r['method']} "
             f"| {r['fit_seconds'] / r['epochs']:.3f} | {ratio} | {r['fit_extra_rss_mb']:.0f} | {r['x_mb']:.0f} "

@@ -549,10 +549,8 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         if valid is not None:
             # Later partial_fit calls train without early stopping, as scikit-learn's
             # MLP does, and the fitted model keeps no copy of the held-out rows.
-            net.train_split = None
-            ours = [cb for cb in net.callbacks if isinstance(cb, tuple) and cb[0] == HELD_OUT_STOPPING]
-            net.callbacks = [cb for cb in net.callbacks if cb not in ours]
-            net.initialize_callbacks()
+            net.set_params(train_split=None, **{f"callbacks__{HELD_OUT_STOPPING}": None})
+            net.initialize_callbacks()  # skorch leaves a disabled callback in place until then
         return net
 
     def _fit_baselines(self, X, codes, classes, seed):
