@@ -126,21 +126,33 @@ class MultiTaskNetwork(nn.Module):
         self.alpha = nn.Parameter(torch.ones(len(n_classes), len(experts)))
         self.heads = nn.Linear(expert_width, sum(n_classes))
         nn.init.zeros_(self.heads.weight)
-        task_of_logit = torch.repeat_interleave(torch.arange(len(n_classes)), torch.tensor(n_classes))
-        # (total classes, n_tasks) 0/1: copies α's row of a task to each of its logits
-        # as a product, whose gradient is a product too (an index's is a scatter).
-        self.register_buffer("expand", F.one_hot(task_of_logit).float(), persistent=False)
+        if len(set(n_classes)) == 1:  # α's rows broadcast over the tasks' equal blocks of logits
+            self.register_buffer("expand", None)
+        else:
+            task_of_logit = torch.repeat_interleave(torch.arange(len(n_classes)), torch.tensor(n_classes))
+            # (total classes, n_tasks) 0/1: copies α's row of a task to each of its logits
+            # as a product, whose gradient is a product too (an index's is a scatter).
+            self.register_buffer("expand", F.one_hot(task_of_logit).float(), persistent=False)
 
     def forward(self, x):
-        allocation = self.expand @ self.alpha  # (total classes, K)
         if len(self.experts) == 1:  # the same without concatenating one tensor
-            features = self.normalize(self.experts[0](x).flatten(1))
-            return F.linear(features, allocation * self.heads.weight, self.heads.bias)
-        features = self.normalize(torch.cat([expert(x).flatten(1) for expert in self.experts], dim=1))
-        # Σ_k α_tk · W_t h_k(x) is one product with W scaled by α per expert:
-        # (total classes, K, width) flattened like the features, (batch, K · width).
-        weight = (allocation[:, :, None] * self.heads.weight[:, None, :]).flatten(1)
-        return F.linear(features, weight, self.heads.bias)
+            features = self.experts[0](x).flatten(1)
+        else:
+            features = torch.cat([expert(x).flatten(1) for expert in self.experts], dim=1)
+        return F.linear(self.normalize(features), self.scaled_head_weight(), self.heads.bias)
+
+    def scaled_head_weight(self):
+        """Head weights scaled by α, laid out like the concatenated experts: (total classes, K · width).
+
+        ``Σ_k α_tk · W_t h_k(x)`` is then one product with the features.
+        """
+        weight = self.heads.weight
+        if self.expand is None:
+            n_tasks, n_experts = self.alpha.shape
+            scaled = weight.view(n_tasks, -1, 1, weight.shape[1]) * self.alpha[:, None, :, None]
+        else:
+            scaled = (self.expand @ self.alpha)[:, :, None] * weight[:, None, :]
+        return scaled.reshape(len(weight), -1)
 
     @torch.no_grad()
     def start_at_priors_(self, class_counts):
