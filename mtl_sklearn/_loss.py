@@ -38,11 +38,11 @@ class MultiTaskLoss(nn.Module):
     def forward(self, logits, codes):
         if len(self.group_sizes) == 1:  # all tasks have as many classes: no gather
             size = self.group_sizes[0]
-            reduction = "sum" if self.unweighted else "none"
-            losses = F.cross_entropy(logits.view(-1, size), codes.view(-1), ignore_index=MISSING, reduction=reduction)
-            if not self.unweighted:
-                losses = losses.view_as(codes) * getattr(self, f"weights_{size}")
-            return losses.sum() / len(logits)
+            logits, labels = logits.view(-1, size), codes.view(-1)
+            if self.unweighted:
+                return F.cross_entropy(logits, labels, ignore_index=MISSING, reduction="sum") / len(codes)
+            losses = F.cross_entropy(logits, labels, ignore_index=MISSING, reduction="none")
+            return (losses.view_as(codes) * getattr(self, f"weights_{size}")).sum() / len(codes)
         total = logits.new_zeros(())
         for size in self.group_sizes:
             columns = getattr(self, f"columns_{size}")
