@@ -23,8 +23,8 @@ from ._targets import MISSING, check_missing_label, encode_targets, encode_with_
 
 __all__ = ["MultiTaskClassifier"]
 
-# Prefixes of the dunder parameters passed on to the trunk, optimiser and callbacks.
-EXTRA_PARAM_PREFIXES = ("module__", "optimizer__", "callbacks__", "iterator_train__")
+# Prefixes of the dunder parameters passed on to the trunk, optimiser, callbacks and torch.compile.
+EXTRA_PARAM_PREFIXES = ("module__", "optimizer__", "callbacks__", "iterator_train__", "compile__")
 # skorch's name of the callback that stops on the held-out rows of early_stopping=True
 HELD_OUT_STOPPING = "held_out_early_stopping"
 
@@ -112,6 +112,11 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         ``callbacks__*`` sets their parameters.
     device : str or torch.device, default="cpu"
         Where the network trains, e.g. "cuda".
+    compile : bool, default=False
+        Compile the network with :func:`torch.compile` (skorch's ``compile``);
+        ``compile__*`` sets its options, e.g. ``compile__mode="reduce-overhead"``.
+        The first fit in a process spends tens of seconds compiling, and
+        each new batch shape compiles again: worth it only for long fits.
     warm_start : bool, default=False
         When True, :meth:`fit` on a fitted estimator trains its network further
         (see :meth:`partial_fit`) instead of starting again.
@@ -125,7 +130,8 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
     **kwargs
         Parameters of the trunk (``module__hidden_sizes=(512,)``), of the
         optimiser (``optimizer__weight_decay=1e-4``), of the callbacks
-        (``callbacks__<name>__<param>``) and ``iterator_train__shuffle``.
+        (``callbacks__<name>__<param>``), of ``torch.compile``
+        (``compile__mode``) and ``iterator_train__shuffle``.
         They work with ``set_params`` and ``GridSearchCV`` as in skorch.
 
     Attributes
@@ -217,6 +223,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         "train_split": [None, callable],
         "callbacks": [None, list],
         "device": [str, torch.device],
+        "compile": ["boolean"],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -241,6 +248,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         train_split=None,
         callbacks=None,
         device="cpu",
+        compile=False,
         warm_start=False,
         random_state=None,
         verbose=0,
@@ -262,6 +270,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         self.train_split = train_split
         self.callbacks = callbacks
         self.device = device
+        self.compile = compile
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
@@ -414,6 +423,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
             train_split=train_split,
             callbacks=callbacks,
             device=self.device,
+            compile=self.compile,
             verbose=int(self.verbose),
             predict_nonlinearity=None,
             alpha_penalty=alpha_penalty(self.C, n_samples),

@@ -52,9 +52,10 @@ class MultiTaskNet(NeuralNet):
         return BatchIterator(dataset, batch_size, shuffle=shuffle)
 
     def get_all_learnable_params(self):
-        # α has its own update (proximal SGD), not the optimiser's.
+        # α has its own update (proximal SGD), not the optimiser's. Compared by
+        # identity: a compiled module names it "_orig_mod.alpha".
         for name, param in super().get_all_learnable_params():
-            if name != "alpha":
+            if param is not self.module_.alpha:
                 yield name, param
 
     def _set_training(self, training=True):

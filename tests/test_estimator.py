@@ -202,6 +202,22 @@ def test_pickle_round_trip_predicts_the_same(shared_factor_data):
     np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
 
 
+def test_compiled_network_trains_as_the_eager_one_and_pickles(shared_factor_data):
+    # dynamo's "eager" backend traces the module as torch.compile does, without inductor's
+    # C++ build: the same operations, so the same model, with α still outside the optimiser
+    X, Y = shared_factor_data
+    params = dict(max_epochs=2, random_state=0)
+    eager = MultiTaskClassifier(**params).fit(X, Y)
+    compiled = MultiTaskClassifier(**params, compile=True, compile__backend="eager").fit(X, Y)
+    assert type(compiled.net_.module_).__name__ == "OptimizedModule"
+    assert all(p is not compiled.net_.module_.alpha for g in compiled.net_.optimizer_.param_groups for p in g["params"])
+    np.testing.assert_allclose(compiled.alpha_, eager.alpha_, rtol=1e-5)
+    proba = np.hstack(compiled.predict_proba(X))
+    np.testing.assert_allclose(proba, np.hstack(eager.predict_proba(X)), atol=1e-5)
+    loaded = pickle.loads(pickle.dumps(compiled))
+    np.testing.assert_allclose(np.hstack(loaded.predict_proba(X)), proba, atol=1e-6)
+
+
 def test_clone_keeps_nested_parameters_and_forgets_the_fit(shared_factor_data):
     X, Y = shared_factor_data
     clf = MultiTaskClassifier(max_epochs=2, module__hidden_sizes=(16,), optimizer__weight_decay=0.1)
