@@ -64,6 +64,8 @@ def scaling_table(rows):
 if __name__ == "__main__":
     print("### CPU, reference setting, one process per method\n")
     print(methods_table(_rows("cpu_reference.jsonl")))
+    print("\n### CPU, the same at 100,000 rows (one timed fit per method)\n")
+    print(methods_table(_rows("cpu_reference_100k.jsonl")))
     print("\n### Interleaved in one process: ratio to the tuned loop\n")
     print(ratio_table(_rows("cpu_ratio.jsonl") + _rows("gpu_ratio.jsonl")))
     print("\n### Scaling (CPU), one process per method and setting\n")

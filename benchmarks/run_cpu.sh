@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# The CPU figures of benchmarks/README.md: writes results/*.jsonl and scaling.png (about 15 minutes
+# The CPU figures of benchmarks/README.md: writes results/*.jsonl and scaling.png (about 25 minutes
 # on 2 cores; run it on an otherwise idle machine: torch's threads slow down badly when shared).
 set -euo pipefail
 cd "$(dirname "$0")"
 mkdir -p results
 python bench_fit.py > results/cpu_reference.jsonl
+python bench_fit.py --rows 100000 --repeats 1 > results/cpu_reference_100k.jsonl
 python bench_ratio.py --methods tuned_loop,tuned_loop_fused,mtl,mtl_plain_trunk --repeats 5 > results/cpu_ratio.jsonl
 python bench_ratio.py --rows 100000 --methods tuned_loop,tuned_loop_fused,mtl,mtl_plain_trunk --repeats 3 >> results/cpu_ratio.jsonl
+python bench_ratio.py --methods tuned_loop,mtl,mtl_compiled --repeats 3 >> results/cpu_ratio.jsonl
 python bench_ratio.py --features 2048 --methods tuned_loop,mtl,mtl_plain_trunk --repeats 3 >> results/cpu_ratio.jsonl
 : > results/cpu_scaling.jsonl
 sweep() {  # one process per method and setting: fit time, peak memory, predict throughput
