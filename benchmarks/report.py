@@ -61,6 +61,16 @@ def scaling_table(rows):
     return "\n".join(lines)
 
 
+def sweep_table(rows):
+    """Seconds per epoch of each method across a sweep's values, fits interleaved."""
+    lines = ["| sweep | method | seconds per epoch | × the first value |", "|---|---|---|---|"]
+    for r in rows:
+        per_epoch = ", ".join(f"{int(v):,}: {s:.3f}" for v, s in r["seconds_per_epoch"].items())
+        ratios = ", ".join(f"{int(v):,}: {x:.2f}" for v, x in r["ratio_to_first"].items())
+        lines.append(f"| {r['sweep']} | {r['method']} | {per_epoch} | {ratios} |")
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
     print("### CPU, reference setting, one process per method\n")
     print(methods_table(_rows("cpu_reference.jsonl")))
@@ -68,6 +78,8 @@ if __name__ == "__main__":
     print(methods_table(_rows("cpu_reference_100k.jsonl")))
     print("\n### Interleaved in one process: ratio to the tuned loop\n")
     print(ratio_table(_rows("cpu_ratio.jsonl") + _rows("gpu_ratio.jsonl")))
+    print("\n### Scaling (CPU), fits interleaved in one process\n")
+    print(sweep_table(_rows("cpu_sweep.jsonl")))
     print("\n### Scaling (CPU), one process per method and setting\n")
     print(scaling_table(_rows("cpu_scaling.jsonl")))
     for r in _rows("gpu_sync.jsonl"):

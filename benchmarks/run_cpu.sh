@@ -19,4 +19,6 @@ sweep --rows 1000000 --epochs 1 --repeats 1
 for tasks in 2 8 32 128; do sweep --tasks "$tasks" --epochs 2 --repeats 3; done
 for features in 10 2000; do sweep --features "$features" --epochs 2 --repeats 3; done
 python bench_fit.py --methods mtl --repeats 3 --features 2000 --sparse --epochs 2 >> results/cpu_scaling.jsonl  # the tuned loop takes no sparse X
+python bench_sweep.py --sweep tasks --values 2 8 32 128 --epochs 2 > results/cpu_sweep.jsonl
+python bench_sweep.py --sweep rows --values 10000 100000 --epochs 1 >> results/cpu_sweep.jsonl
 python plot_scaling.py

@@ -148,8 +148,7 @@ class MultiTaskNetwork(nn.Module):
         """
         weight = self.heads.weight
         if self.expand is None:
-            n_tasks, n_experts = self.alpha.shape
-            scaled = weight.view(n_tasks, -1, 1, weight.shape[1]) * self.alpha[:, None, :, None]
+            scaled = weight.view(len(self.alpha), -1, 1, weight.shape[1]) * self.alpha[:, None, :, None]
         else:
             scaled = (self.expand @ self.alpha)[:, :, None] * weight[:, None, :]
         return scaled.reshape(len(weight), -1)
