@@ -11,6 +11,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOp
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import EarlyStopping
 from skorch.helper import predefined_split
+from torch.utils.data import Subset
 
 from ._blend import baseline_probas, blend, choose_lambdas, default_baseline, fit_baselines
 from ._data import TaskDataset
@@ -397,10 +398,11 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         return MultiTaskNetwork([expert.train() for expert in experts], width, n_classes)
 
     def _build_net(self, module, criterion, n_samples, valid=None, max_epochs=None):
+        """The skorch net; with ``valid`` (a dataset), early stopping on its rows."""
         callbacks = list(self.callbacks or [])
         train_split = self.train_split
-        if valid is not None:  # early stopping on these held-out rows
-            train_split = predefined_split(TaskDataset(*valid, device=self.device))
+        if valid is not None:
+            train_split = predefined_split(valid)
             callbacks.append((HELD_OUT_STOPPING, EarlyStopping(
                 patience=self.n_iter_no_change, load_best=True, sink=print if self.verbose else _silent
             )))
@@ -484,8 +486,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
             lambdas, self.validation_scores_ = self._check_lambdas(len(classes), task_names), None
             if self.early_stopping:
                 train, valid = self._split_rows(X.shape[0], seed, "stop training")
-                held_out = (X[valid], codes[valid])
-                net = self._fit_network(X[train], codes[train], classes, lambdas, seed, held_out)
+                net = self._fit_network(X, codes, classes, lambdas, seed, rows=train, held_out=valid)
             else:
                 net = self._fit_network(X, codes, classes, lambdas, seed)
         baselines = self._fit_baselines(X, codes, classes, seed)
@@ -545,17 +546,25 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         self._read_allocation()
         return self
 
-    def _fit_network(self, X, codes, classes, lambdas, seed, valid=None, max_epochs=None):
-        """The network trained with task weights ``lambdas``; early stopping on ``valid``."""
+    def _fit_network(self, X, codes, classes, lambdas, seed, rows=None, held_out=None, max_epochs=None):
+        """The network trained with task weights ``lambdas`` on ``rows`` (all when None).
+
+        With ``held_out`` (row indices), early stopping on those rows. Both parts
+        are index subsets of one dataset: neither copies X.
+        """
         n_classes = [len(c) for c in classes]
         device = torch.device(self.device)
+        data = TaskDataset(X, codes, device=device)
+        train = data if rows is None else Subset(data, rows)
+        valid = None if held_out is None else Subset(data, held_out)
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
             torch.manual_seed(seed)
             module = self._build_module(X, n_classes)
-            counts = [np.bincount(c[c != MISSING], minlength=n) for c, n in zip(codes.T, n_classes)]
+            train_codes = codes if rows is None else codes[rows]
+            counts = [np.bincount(c[c != MISSING], minlength=n) for c, n in zip(train_codes.T, n_classes)]
             module.start_at_priors_(counts)
-            net = self._build_net(module, MultiTaskLoss(n_classes, lambdas), X.shape[0], valid, max_epochs)
-            net.fit(X, codes)
+            net = self._build_net(module, MultiTaskLoss(n_classes, lambdas), len(train), valid, max_epochs)
+            net.fit(train)
         if valid is not None:
             # Later partial_fit calls train without early stopping, as scikit-learn's
             # MLP does, and the fitted model keeps no copy of the held-out rows.
@@ -590,9 +599,11 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("lambdas='auto' chooses a blend with the baseline; baseline='drop' fits none.")
         train, valid = self._split_rows(X.shape[0], seed, "choose lambdas")
         ones = np.ones(len(classes))
-        held_out = (X[valid], codes[valid]) if self.early_stopping else None
-        net = self._fit_network(X[train], codes[train], classes, ones, seed, held_out)
-        baselines = self._fit_baselines(X[train], codes[train], classes, seed)
+        held_out = valid if self.early_stopping else None
+        net = self._fit_network(X, codes, classes, ones, seed, rows=train, held_out=held_out)
+        train_codes = codes.copy()
+        train_codes[valid] = MISSING  # the baselines fit on the labelled rows of train only, without a copy of X
+        baselines = self._fit_baselines(X, train_codes, classes, seed)
         n_classes = [len(c) for c in classes]
         alive = net.module_.alpha.detach().cpu().numpy().any(axis=1)
         network = [p if keep else None for p, keep in zip(net.predict_task_probas(X[valid], n_classes), alive)]

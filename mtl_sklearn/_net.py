@@ -38,7 +38,7 @@ class MultiTaskNet(NeuralNet):
         self.cuda_dependent_attributes_ = [*self.cuda_dependent_attributes_, "module", "criterion"]
 
     def get_dataset(self, X, y=None):
-        if isinstance(X, TaskDataset):
+        if isinstance(X, (TaskDataset, Subset)):
             return X
         return TaskDataset(X, y, device=self.device)
 

@@ -16,7 +16,7 @@ from skorch.callbacks import Callback, EarlyStopping
 from skorch.dataset import ValidSplit
 
 from mtl_sklearn import MultiTaskClassifier
-from mtl_sklearn._data import SparseRows
+from mtl_sklearn._data import SparseRows, TaskDataset
 
 
 def _labelled_accuracy(y_true, y_pred):
@@ -288,6 +288,19 @@ def test_early_stopping_keeps_the_best_epoch_on_held_out_rows(shared_factor_data
     seed = check_random_state(0).randint(np.iinfo(np.int32).max)  # as fit draws it
     held_out = np.random.RandomState(seed).permutation(len(X))[:200]
     assert _mean_log_loss(clf, X[held_out], Y[held_out]) == pytest.approx(valid_losses[best], rel=1e-4)
+
+
+def test_held_out_rows_are_not_copies_of_X(shared_factor_data, monkeypatch):
+    # early stopping and lambdas="auto" train on index subsets of one dataset that shares X's memory
+    X, Y = shared_factor_data
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    datasets = []
+    init = TaskDataset.__init__
+    monkeypatch.setattr(TaskDataset, "__init__", lambda self, *a, **k: (init(self, *a, **k), datasets.append(self))[0])
+    MultiTaskClassifier(early_stopping=True, lambdas="auto", max_epochs=2, random_state=0).fit(X, Y)
+    training = [d for d in datasets if d.codes is not None]
+    assert len(training) == 2  # the fit that chooses λ, and the refit
+    assert all(d.X.data_ptr() == X.ctypes.data and len(d) == len(X) for d in training)
 
 
 def _mean_log_loss(clf, X, Y):
