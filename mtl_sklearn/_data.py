@@ -40,7 +40,9 @@ class SparseRows:
         self.window = torch.arange(int(np.diff(X.indptr).max(initial=0)), device=device)
 
     def dense(self, index):
-        """The rows at ``index`` (an int tensor) as a dense ``(len(index), n_features)`` tensor."""
+        """The rows at ``index`` (an int tensor or a slice) as a dense ``(len(index), n_features)`` tensor."""
+        if isinstance(index, slice):
+            index = torch.arange(*index.indices(self.shape[0]), device=self.data.device)
         start = self.indptr[index]
         inside = self.window < (self.indptr[index + 1] - start)[:, None]
         entry = torch.where(inside, start[:, None] + self.window, 0)
@@ -66,8 +68,6 @@ class TaskDataset(Dataset):
 
     def batch(self, index):
         """The rows at ``index`` (a slice or an int tensor) as ``(X, codes)`` tensors."""
-        if isinstance(index, slice) and isinstance(self.X, SparseRows):
-            index = torch.arange(*index.indices(len(self)), device=self.device)
         return _rows(self.X, index), _rows(self.codes, index)
 
 

@@ -567,7 +567,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
             net.fit(train)
         if valid is not None:
             # Later partial_fit calls train without early stopping, as scikit-learn's
-            # MLP does, and the fitted model keeps no copy of the held-out rows.
+            # MLP does, and the fitted model keeps no reference to the training rows.
             net.set_params(train_split=None, **{f"callbacks__{HELD_OUT_STOPPING}": None})
             net.initialize_callbacks()  # skorch leaves a disabled callback in place until then
         return net

@@ -112,8 +112,9 @@ def test_sparse_X_is_densified_one_batch_at_a_time(shared_factor_data, monkeypat
     dense, toarray = SparseRows.dense, sp.csr_matrix.toarray
 
     def counting_dense(rows, index):
-        on_device.append(len(index))
-        return dense(rows, index)
+        batch = dense(rows, index)
+        on_device.append(len(batch))
+        return batch
 
     def counting_toarray(matrix, *args, **kwargs):
         on_host.append(matrix.shape[0])
@@ -296,7 +297,12 @@ def test_held_out_rows_are_not_copies_of_X(shared_factor_data, monkeypatch):
     X = np.ascontiguousarray(X, dtype=np.float32)
     datasets = []
     init = TaskDataset.__init__
-    monkeypatch.setattr(TaskDataset, "__init__", lambda self, *a, **k: (init(self, *a, **k), datasets.append(self))[0])
+
+    def recording_init(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        datasets.append(self)
+
+    monkeypatch.setattr(TaskDataset, "__init__", recording_init)
     MultiTaskClassifier(early_stopping=True, lambdas="auto", max_epochs=2, random_state=0).fit(X, Y)
     training = [d for d in datasets if d.codes is not None]
     assert len(training) == 2  # the fit that chooses λ, and the refit
