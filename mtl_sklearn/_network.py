@@ -106,6 +106,11 @@ class BatchStandardize(nn.BatchNorm1d):
         )
 
 
+def _rows_as_vectors(batch):
+    """``batch.flatten(1)``, without the call (a tensor operation each step) when already 2-D."""
+    return batch if batch.dim() == 2 else batch.flatten(1)
+
+
 class MultiTaskNetwork(nn.Module):
     """``K`` experts, the allocation ``alpha`` (n_tasks, K) and fused task heads.
 
@@ -136,9 +141,9 @@ class MultiTaskNetwork(nn.Module):
 
     def forward(self, x):
         if len(self.experts) == 1:  # the same without concatenating one tensor
-            features = self.experts[0](x).flatten(1)
+            features = _rows_as_vectors(self.experts[0](x))
         else:
-            features = torch.cat([expert(x).flatten(1) for expert in self.experts], dim=1)
+            features = torch.cat([_rows_as_vectors(expert(x)) for expert in self.experts], dim=1)
         return F.linear(self.normalize(features), self.scaled_head_weight(), self.heads.bias)
 
     def scaled_head_weight(self):
@@ -148,7 +153,8 @@ class MultiTaskNetwork(nn.Module):
         """
         weight = self.heads.weight
         if self.expand is None:
-            scaled = weight.view(len(self.alpha), -1, 1, weight.shape[1]) * self.alpha[:, None, :, None]
+            tasks, experts = self.alpha.shape
+            scaled = weight.view(tasks, -1, 1, weight.shape[1]) * self.alpha.view(tasks, 1, experts, 1)
         else:
             scaled = (self.expand @ self.alpha)[:, :, None] * weight[:, None, :]
         return scaled.reshape(len(weight), -1)
