@@ -114,10 +114,13 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
     device : str or torch.device, default="cpu"
         Where the network trains, e.g. "cuda".
     compile : bool, default=False
-        Compile the network with :func:`torch.compile` (skorch's ``compile``);
-        ``compile__*`` sets its options, e.g. ``compile__mode="reduce-overhead"``.
-        The first fit in a process spends tens of seconds compiling, and
-        each new batch shape compiles again: worth it only for long fits.
+        Compile the network and loss for training with :func:`torch.compile`
+        (skorch's ``compile``); ``compile__*`` sets its options, e.g.
+        ``compile__mode="reduce-overhead"`` (CUDA graphs). Shapes are static
+        unless ``compile__dynamic`` is given: each fit compiles for its full
+        batches and its last one; predictions and validation run uncompiled. The
+        first fit in a process spends tens of seconds compiling: worth it only
+        for long fits.
     warm_start : bool, default=False
         When True, :meth:`fit` on a fitted estimator trains its network further
         (see :meth:`partial_fit`) instead of starting again.

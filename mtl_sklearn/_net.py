@@ -51,6 +51,26 @@ class MultiTaskNet(NeuralNet):
         shuffle = training and self.get_params_for("iterator_train").get("shuffle", True)
         return BatchIterator(dataset, batch_size, shuffle=shuffle)
 
+    def torch_compile(self, module, name):
+        """``torch.compile`` with static shapes unless ``compile__dynamic`` says otherwise.
+
+        Training batches have two shapes at most (full and last), so static
+        shapes compile twice; dynamic shapes with CUDA graphs
+        (``compile__mode="reduce-overhead"``) trained to NaN with torch 2.11.
+        """
+        if not self.compile:
+            return module
+        return torch.compile(module, **{"dynamic": False, **self.get_params_for("compile")})
+
+    # Evaluation passes (predictions, validation loss) run the modules as
+    # written: a single pass gains nothing from compiling, and each new batch
+    # shape would compile again.
+    def infer(self, x, **fit_params):
+        return (self.module_ if self.module_.training else _as_written(self.module_))(x, **fit_params)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        return (self.criterion_ if training else _as_written(self.criterion_))(y_pred, y_true)
+
     def get_all_learnable_params(self):
         # α has its own update (proximal SGD), not the optimiser's. Compared by
         # identity: a compiled module names it "_orig_mod.alpha".
@@ -90,13 +110,15 @@ class MultiTaskNet(NeuralNet):
         if iterator is None:
             return
         per_batch = bool(self._batch_hooks & {"on_batch_begin", "on_batch_end"})
+        # a compiled module's outputs can live in CUDA graph memory that its next replay overwrites
+        keep = (lambda loss: loss.detach().clone()) if self.compile else torch.Tensor.detach
         first = len(self.history[-1]["batches"])
         sizes, losses = [], []
         for batch in iterator:
             if per_batch:
                 self.notify("on_batch_begin", batch=batch, training=training)
             step = step_fn(batch, **fit_params)
-            losses.append(step["loss"].detach())
+            losses.append(keep(step["loss"]))
             sizes.append(len(batch[0]))
             if per_batch:
                 self.notify("on_batch_end", batch=batch, training=training, **step)
@@ -120,3 +142,8 @@ class MultiTaskNet(NeuralNet):
         logits = self.forward(X).double()
         bounds = np.cumsum([0, *n_classes])
         return [torch.softmax(logits[:, a:b], dim=1).numpy() for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def _as_written(module):
+    """``module`` itself, not the ``torch.compile`` wrapper around it, if any."""
+    return getattr(module, "_orig_mod", module)

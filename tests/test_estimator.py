@@ -219,6 +219,29 @@ def test_compiled_network_trains_as_the_eager_one_and_pickles(shared_factor_data
     np.testing.assert_allclose(np.hstack(loaded.predict_proba(X)), proba, atol=1e-6)
 
 
+def test_compile_serves_training_steps_only_with_static_shapes(shared_factor_data):
+    X, Y = shared_factor_data
+    batch_sizes = []  # of each graph that torch.compile hands to the backend
+
+    def recording_backend(graph, example_inputs):
+        batch_sizes.append(example_inputs[0].shape[0])
+        return graph.forward
+
+    torch._dynamo.reset()
+    clf = MultiTaskClassifier(max_epochs=3, batch_size=128, compile=True, compile__backend=recording_backend)
+    clf.fit(X, Y)
+    # 800 rows: the network and the loss for batches of 128 and for the last one of 32, once
+    assert batch_sizes == [128, 128, 32, 32]
+    for rows in (5, 77):  # predicting runs the module as written, whatever the number of rows
+        clf.predict_proba(X[:rows])
+    assert batch_sizes == [128, 128, 32, 32]
+    # so do the validation passes: 640 training rows make 5 full batches, the 160 others are not compiled
+    torch._dynamo.reset()
+    batch_sizes.clear()
+    clf.set_params(early_stopping=True).fit(X, Y)
+    assert batch_sizes == [128, 128] and len(clf.net_.history) == 3
+
+
 def test_clone_keeps_nested_parameters_and_forgets_the_fit(shared_factor_data):
     X, Y = shared_factor_data
     clf = MultiTaskClassifier(max_epochs=2, module__hidden_sizes=(16,), optimizer__weight_decay=0.1)
