@@ -10,8 +10,9 @@ process, so that its peak memory is its own.
     python benchmarks/bench_fit.py --device cuda --rows 1000000 --methods mtl,tuned_loop
 
 Methods: mtl (this estimator, baseline="drop"), mtl_plain_trunk (the same
-without α: the cost of the scheduler), mtl_compiled (mtl with compile=True; not
-in the default list), tuned_loop (hand-written PyTorch: data on
+without α: the cost of the scheduler), mtl_compiled (mtl with compile=True) and
+mtl_cuda_graphs (the same with compile__mode="reduce-overhead"; neither in the
+default list), tuned_loop (hand-written PyTorch: data on
 the device once, ignore_index, fused heads, no host sync inside an epoch;
 tuned_loop_fused: the same with torch's fused Adam, which this estimator uses),
 plain_loop (per-batch numpy → tensor, boolean masks, loss.item() per batch),
@@ -254,6 +255,7 @@ FITS = {
     "mtl": fit_mtl,
     "mtl_plain_trunk": fit_mtl_plain_trunk,
     "mtl_compiled": lambda X, Y, args: fit_mtl(X, Y, args, compile=True),
+    "mtl_cuda_graphs": lambda X, Y, args: fit_mtl(X, Y, args, compile=True, compile__mode="reduce-overhead"),
     "tuned_loop": fit_tuned_loop,
     "tuned_loop_fused": lambda X, Y, args: fit_tuned_loop(X, Y, args, fused=True),
     "plain_loop": fit_plain_loop,

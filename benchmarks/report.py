@@ -71,6 +71,15 @@ def sweep_table(rows):
     return "\n".join(lines)
 
 
+def step_table(rows):
+    """Tensor operations and kernel launches per optimiser step of each method."""
+    lines = ["| device | method | tensor operations per step | kernel launches per step |", "|---|---|---|---|"]
+    for r in rows:
+        launches = "–" if r["kernel_launches_per_step"] is None else f"{r['kernel_launches_per_step']:.1f}"
+        lines.append(f"| {r['device']} | {r['method']} | {r['operations_per_step']:.1f} | {launches} |")
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
     print("### CPU, reference setting, one process per method\n")
     print(methods_table(_rows("cpu_reference.jsonl")))
@@ -82,5 +91,7 @@ if __name__ == "__main__":
     print(sweep_table(_rows("cpu_sweep.jsonl")))
     print("\n### Scaling (CPU), one process per method and setting\n")
     print(scaling_table(_rows("cpu_scaling.jsonl")))
+    print("\n### Per optimiser step\n")
+    print(step_table(_rows("cpu_step_profile.jsonl") + _rows("gpu_step_profile.jsonl")))
     for r in _rows("gpu_sync.jsonl"):
         print(f"\nGPU host syncs in one fit: {r['host_syncs']} over {r['batches']} batches ({r['epochs']} epochs).")
