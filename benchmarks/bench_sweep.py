@@ -7,6 +7,8 @@ the ratios of the medians compare like with like.
 
     python benchmarks/bench_sweep.py --sweep tasks --values 2 128
     python benchmarks/bench_sweep.py --sweep rows --values 10000 100000 --epochs 1
+    python benchmarks/bench_sweep.py --sweep batch_size --values 128 1024 --methods mtl_plain_trunk,mtl
+    python benchmarks/bench_sweep.py --sweep width --values 256 1024   # hidden layers (width, width)
 """
 
 import argparse
@@ -20,22 +22,25 @@ from bench_fit import FITS, add_setting_arguments, make_data
 def main():
     parser = argparse.ArgumentParser()
     add_setting_arguments(parser)
-    parser.add_argument("--sweep", choices=["rows", "features", "tasks"], required=True)
+    parser.add_argument("--sweep", choices=["rows", "features", "tasks", "batch_size", "width"], required=True)
     parser.add_argument("--values", type=int, nargs="+", required=True)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--methods", default="tuned_loop,mtl")
     args = parser.parse_args()
     methods = args.methods.split(",")
-    data = {}
+    data, fit_args = {}, {}
     for value in args.values:
         setting = {"rows": args.rows, "features": args.features, "tasks": args.tasks, args.sweep: value}
         data[value] = make_data(setting["rows"], setting["features"], setting["tasks"], args.missing, args.sparse)[:2]
+        fit_args[value] = argparse.Namespace(**{**vars(args), **setting})
+        if args.sweep == "width":
+            fit_args[value].hidden = [value] * len(args.hidden)
     seconds = {(m, v): [] for m in methods for v in args.values}
     for repeat in range(args.repeats + 1):
         for method in methods:
             for value in args.values:
                 start = time.perf_counter()
-                FITS[method](*data[value], args)
+                FITS[method](*data[value], fit_args[value])
                 if repeat:  # the first round warms up
                     seconds[method, value].append(time.perf_counter() - start)
     first = args.values[0]

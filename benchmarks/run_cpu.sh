@@ -21,4 +21,7 @@ for features in 10 2000; do sweep --features "$features" --epochs 2 --repeats 3;
 python bench_fit.py --methods mtl --repeats 3 --features 2000 --sparse --epochs 2 >> results/cpu_scaling.jsonl  # the tuned loop takes no sparse X
 python bench_sweep.py --sweep tasks --values 2 8 32 128 --epochs 2 > results/cpu_sweep.jsonl
 python bench_sweep.py --sweep rows --values 10000 100000 --epochs 1 >> results/cpu_sweep.jsonl
+for sweep in "batch_size --values 128 512 2048" "width --values 64 256 1024"; do  # what the scheduler costs
+  python bench_sweep.py --sweep $sweep --methods mtl_plain_trunk,mtl --epochs 2 >> results/cpu_sweep.jsonl
+done
 python plot_scaling.py
