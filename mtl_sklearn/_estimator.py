@@ -418,6 +418,10 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         }
         if _takes_fused(self.optimizer) and not {"optimizer__fused", "optimizer__foreach"} & set(passed_on):
             passed_on["optimizer__fused"] = True  # torch's one-kernel update: same maths, faster
+        if self.compile:
+            # training batches have two shapes (full and last): static shapes compile twice, and
+            # dynamic shapes with CUDA graphs (mode="reduce-overhead") trained to NaN on torch 2.11
+            passed_on.setdefault("compile__dynamic", False)
         return MultiTaskNet(
             module=module,
             criterion=criterion,

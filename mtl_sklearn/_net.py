@@ -51,17 +51,6 @@ class MultiTaskNet(NeuralNet):
         shuffle = training and self.get_params_for("iterator_train").get("shuffle", True)
         return BatchIterator(dataset, batch_size, shuffle=shuffle)
 
-    def torch_compile(self, module, name):
-        """``torch.compile`` with static shapes unless ``compile__dynamic`` says otherwise.
-
-        Training batches have two shapes at most (full and last), so static
-        shapes compile twice; dynamic shapes with CUDA graphs
-        (``compile__mode="reduce-overhead"``) trained to NaN with torch 2.11.
-        """
-        if not self.compile:
-            return module
-        return torch.compile(module, **{"dynamic": False, **self.get_params_for("compile")})
-
     # Evaluation passes (predictions, validation loss) run the modules as
     # written: a single pass gains nothing from compiling, and each new batch
     # shape would compile again.
@@ -110,8 +99,8 @@ class MultiTaskNet(NeuralNet):
         if iterator is None:
             return
         per_batch = bool(self._batch_hooks & {"on_batch_begin", "on_batch_end"})
-        # a compiled module's outputs can live in CUDA graph memory that its next replay overwrites
-        keep = (lambda loss: loss.detach().clone()) if self.compile else torch.Tensor.detach
+        # a compiled training step's outputs can live in CUDA graph memory that its next replay overwrites
+        keep = (lambda loss: loss.detach().clone()) if self.compile and training else torch.Tensor.detach
         first = len(self.history[-1]["batches"])
         sizes, losses = [], []
         for batch in iterator:
