@@ -57,7 +57,11 @@ def make_data(rows, features, tasks, missing, sparse, seed=0):
         X.data = rng.normal(size=X.nnz).astype(np.float32)
     else:
         X = rng.normal(size=(n, features)).astype(np.float32)
-    factors = np.tanh(X @ rng.normal(size=(features, 4)).astype(np.float32) / np.sqrt(0.05 * features if sparse else features))
+    factors = np.tanh(
+        X
+        @ rng.normal(size=(features, 4)).astype(np.float32)
+        / np.sqrt(0.05 * features if sparse else features)
+    )
     Y = (factors @ rng.normal(size=(4, tasks)) + 0.3 * rng.normal(size=(n, tasks)) > 0).astype(float)
     Y[rng.uniform(size=Y.shape) < missing] = np.nan
     return X[:rows], Y[:rows], X[rows:], Y[rows:]
@@ -106,7 +110,9 @@ def fit_tuned_loop(X, Y, args, fused=None):
         total = torch.zeros((), device=device)
         for index in torch.randperm(n, device=device).split(args.batch_size):
             logits = model(X_t[index]).view(-1, 2)
-            loss = torch.nn.functional.cross_entropy(logits, Y_t[index].view(-1), ignore_index=-1, reduction="sum")
+            loss = torch.nn.functional.cross_entropy(
+                logits, Y_t[index].view(-1), ignore_index=-1, reduction="sum"
+            )
             loss = loss / len(index)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -288,7 +294,9 @@ def run_one(args):
         if args.device == "cuda":
             torch.cuda.synchronize()
         seconds.append(time.perf_counter() - start)
-    sampler = RssSampler()  # one more fit, untimed: its memory (the sampling thread would slow the timed ones)
+    sampler = (
+        RssSampler()
+    )  # one more fit, untimed: its memory (the sampling thread would slow the timed ones)
     FITS[args.method](X, Y, args)
     rss_before_fit, rss_peak_fit = sampler.stop()
     start = time.perf_counter()
@@ -363,7 +371,9 @@ def add_setting_arguments(parser):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--method", help=argparse.SUPPRESS)
     add_setting_arguments(parser)

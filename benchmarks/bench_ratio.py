@@ -39,12 +39,23 @@ def main():
             if repeat:  # the first round warms up
                 seconds[method].append(time.perf_counter() - start)
     medians = {m: float(np.median(s)) for m, s in seconds.items()}
-    print(json.dumps(dict(
-        rows=args.rows, features=args.features, tasks=args.tasks, sparse=args.sparse, device=args.device,
-        epochs=args.epochs, median_seconds=medians,
-        ratio_to_tuned_loop={m: medians[m] / medians["tuned_loop"] for m in methods} if "tuned_loop" in medians else None,
-        seconds={m: [round(x, 3) for x in s] for m, s in seconds.items()},
-    )))
+    print(
+        json.dumps(
+            dict(
+                rows=args.rows,
+                features=args.features,
+                tasks=args.tasks,
+                sparse=args.sparse,
+                device=args.device,
+                epochs=args.epochs,
+                median_seconds=medians,
+                ratio_to_tuned_loop={m: medians[m] / medians["tuned_loop"] for m in methods}
+                if "tuned_loop" in medians
+                else None,
+                seconds={m: [round(x, 3) for x in s] for m, s in seconds.items()},
+            )
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -22,7 +22,9 @@ from bench_fit import FITS, add_setting_arguments, make_data
 def main():
     parser = argparse.ArgumentParser()
     add_setting_arguments(parser)
-    parser.add_argument("--sweep", choices=["rows", "features", "tasks", "batch_size", "width"], required=True)
+    parser.add_argument(
+        "--sweep", choices=["rows", "features", "tasks", "batch_size", "width"], required=True
+    )
     parser.add_argument("--values", type=int, nargs="+", required=True)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--methods", default="tuned_loop,mtl")
@@ -31,7 +33,9 @@ def main():
     data, fit_args = {}, {}
     for value in args.values:
         setting = {"rows": args.rows, "features": args.features, "tasks": args.tasks, args.sweep: value}
-        data[value] = make_data(setting["rows"], setting["features"], setting["tasks"], args.missing, args.sparse)[:2]
+        data[value] = make_data(
+            setting["rows"], setting["features"], setting["tasks"], args.missing, args.sparse
+        )[:2]
         fit_args[value] = argparse.Namespace(**{**vars(args), **setting})
         if args.sweep == "width":
             fit_args[value].hidden = [value] * len(args.hidden)
@@ -46,11 +50,20 @@ def main():
     first = args.values[0]
     for method in methods:
         per_epoch = {v: float(np.median(seconds[method, v])) / args.epochs for v in args.values}
-        print(json.dumps(dict(
-            sweep=args.sweep, method=method, epochs=args.epochs, rows=args.rows, features=args.features,
-            tasks=args.tasks, seconds_per_epoch=per_epoch,
-            ratio_to_first={v: per_epoch[v] / per_epoch[first] for v in args.values},
-        )))
+        print(
+            json.dumps(
+                dict(
+                    sweep=args.sweep,
+                    method=method,
+                    epochs=args.epochs,
+                    rows=args.rows,
+                    features=args.features,
+                    tasks=args.tasks,
+                    seconds_per_epoch=per_epoch,
+                    ratio_to_first={v: per_epoch[v] / per_epoch[first] for v in args.values},
+                )
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -24,7 +24,9 @@ def main():
     from mtl_sklearn import MultiTaskClassifier
 
     X, Y, _, _ = make_data(args.rows, 100, 8, 0.2, False)
-    clf = MultiTaskClassifier(baseline="drop", max_epochs=args.epochs, batch_size=args.batch_size, device="cuda")
+    clf = MultiTaskClassifier(
+        baseline="drop", max_epochs=args.epochs, batch_size=args.batch_size, device="cuda"
+    )
     clf.fit(X[:1000], Y[:1000])  # warm-up
     torch.cuda.set_sync_debug_mode("warn")
     with warnings.catch_warnings(record=True) as caught:
@@ -33,8 +35,17 @@ def main():
     torch.cuda.set_sync_debug_mode(0)
     syncs = [str(w.message).splitlines()[0] for w in caught if "synchroniz" in str(w.message)]
     batches = args.epochs * -(-args.rows // args.batch_size)
-    print(json.dumps(dict(rows=args.rows, epochs=args.epochs, batches=batches, host_syncs=len(syncs),
-                          distinct=sorted(set(syncs))[:10])))
+    print(
+        json.dumps(
+            dict(
+                rows=args.rows,
+                epochs=args.epochs,
+                batches=batches,
+                host_syncs=len(syncs),
+                distinct=sorted(set(syncs))[:10],
+            )
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Plots results/cpu_scaling.jsonl (written by run_cpu.sh) into scaling.png.
 
-    python benchmarks/plot_scaling.py
+python benchmarks/plot_scaling.py
 """
 
 import json
@@ -9,7 +9,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 HERE = Path(__file__).parent
 REFERENCE = dict(rows=20_000, features=100, tasks=8, sparse=False)

@@ -1,6 +1,6 @@
 """Renders results/*.jsonl as the Markdown tables of benchmarks/README.md.
 
-    python benchmarks/report.py
+python benchmarks/report.py
 """
 
 import json
@@ -11,7 +11,11 @@ RESULTS = Path(__file__).parent / "results"
 
 def _rows(name):
     path = RESULTS / name
-    return [json.loads(line) for line in path.read_text().splitlines() if line.startswith("{")] if path.exists() else []
+    return (
+        [json.loads(line) for line in path.read_text().splitlines() if line.startswith("{")]
+        if path.exists()
+        else []
+    )
 
 
 def methods_table(rows):
@@ -22,20 +26,26 @@ def methods_table(rows):
     ]
     for r in rows:
         lines.append(
-            f"| {r['method']} | {r['fit_seconds']:.2f} | {r['fit_seconds'] / tuned:.2f} | {r['accuracy']:.4f} "
-            f"| {r['roc_auc']:.4f} | {r['peak_rss_mb']:.0f} | {r['predict_rows_per_second']:,.0f} |"
+            f"| {r['method']} | {r['fit_seconds']:.2f} | {r['fit_seconds'] / tuned:.2f} "
+            f"| {r['accuracy']:.4f} | {r['roc_auc']:.4f} | {r['peak_rss_mb']:.0f} "
+            f"| {r['predict_rows_per_second']:,.0f} |"
         )
     return "\n".join(lines)
 
 
 def ratio_table(rows):
-    lines = ["| device | rows | features | tasks | sparse | epochs | median fit s | × tuned loop |", "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| device | rows | features | tasks | sparse | epochs | median fit s | × tuned loop |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         seconds = ", ".join(f"{m} {s:.2f}" for m, s in r["median_seconds"].items())
-        ratios = ", ".join(f"{m} {x:.2f}" for m, x in (r["ratio_to_tuned_loop"] or {}).items() if m != "tuned_loop")
+        ratios = ", ".join(
+            f"{m} {x:.2f}" for m, x in (r["ratio_to_tuned_loop"] or {}).items() if m != "tuned_loop"
+        )
         lines.append(
-            f"| {r['device']} | {r['rows']:,} | {r['features']} | {r['tasks']} | {r['sparse']} | {r['epochs']} "
-            f"| {seconds} | {ratios or '–'} |"
+            f"| {r['device']} | {r['rows']:,} | {r['features']} | {r['tasks']} | {r['sparse']} "
+            f"| {r['epochs']} | {seconds} | {ratios or '–'} |"
         )
     return "\n".join(lines)
 
@@ -47,7 +57,8 @@ def _setting(r):
 def scaling_table(rows):
     """One line per (setting, method) of the sweeps: per-epoch cost, memory, predict throughput."""
     lines = [
-        "| rows | features | tasks | sparse | method | s per epoch | × tuned loop | fit extra RSS MB | X MB | predict rows/s |",
+        "| rows | features | tasks | sparse | method | s per epoch | × tuned loop "
+        "| fit extra RSS MB | X MB | predict rows/s |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     tuned = {_setting(r): r["fit_seconds"] for r in rows if r["method"] == "tuned_loop"}
@@ -55,8 +66,8 @@ def scaling_table(rows):
         ratio = f"{r['fit_seconds'] / tuned[_setting(r)]:.2f}" if _setting(r) in tuned else "–"
         lines.append(
             f"| {r['rows']:,} | {r['features']:,} | {r['tasks']} | {r['sparse']} | {r['method']} "
-            f"| {r['fit_seconds'] / r['epochs']:.3f} | {ratio} | {r['fit_extra_rss_mb']:.0f} | {r['x_mb']:.0f} "
-            f"| {r['predict_rows_per_second']:,.0f} |"
+            f"| {r['fit_seconds'] / r['epochs']:.3f} | {ratio} | {r['fit_extra_rss_mb']:.0f} "
+            f"| {r['x_mb']:.0f} | {r['predict_rows_per_second']:,.0f} |"
         )
     return "\n".join(lines)
 
@@ -73,7 +84,10 @@ def sweep_table(rows):
 
 def step_table(rows):
     """Tensor operations and kernel launches per optimiser step of each method."""
-    lines = ["| device | method | tensor operations per step | kernel launches per step |", "|---|---|---|---|"]
+    lines = [
+        "| device | method | tensor operations per step | kernel launches per step |",
+        "|---|---|---|---|",
+    ]
     for r in rows:
         launches = "–" if r["kernel_launches_per_step"] is None else f"{r['kernel_launches_per_step']:.1f}"
         lines.append(f"| {r['device']} | {r['method']} | {r['operations_per_step']:.1f} | {launches} |")
@@ -94,4 +108,7 @@ if __name__ == "__main__":
     print("\n### Per optimiser step\n")
     print(step_table(_rows("cpu_step_profile.jsonl") + _rows("gpu_step_profile.jsonl")))
     for r in _rows("gpu_sync.jsonl"):
-        print(f"\nGPU host syncs in one fit: {r['host_syncs']} over {r['batches']} batches ({r['epochs']} epochs).")
+        print(
+            f"\nGPU host syncs in one fit: {r['host_syncs']} over {r['batches']} batches "
+            f"({r['epochs']} epochs)."
+        )

@@ -34,17 +34,29 @@ def main():
         events = prof.events()
         # operations the caller asked for, not those an operation runs inside itself
         operations = Counter(
-            e.name for e in events
+            e.name
+            for e in events
             if e.name.startswith("aten::") and not (e.cpu_parent and e.cpu_parent.name.startswith("aten::"))
         )
-        launches = sum(e.name in ("cudaLaunchKernel", "cuLaunchKernel", "cuLaunchKernelEx", "cudaLaunchKernelExC")
-                       for e in events)
-        print(json.dumps(dict(
-            method=method, device=args.device, rows=args.rows, features=args.features, steps=steps,
-            operations_per_step=round(sum(operations.values()) / steps, 1),
-            kernel_launches_per_step=round(launches / steps, 1) if args.device == "cuda" else None,
-            most_frequent={name: round(n / steps, 2) for name, n in operations.most_common(12)},
-        )), flush=True)
+        launches = sum(
+            e.name in ("cudaLaunchKernel", "cuLaunchKernel", "cuLaunchKernelEx", "cudaLaunchKernelExC")
+            for e in events
+        )
+        print(
+            json.dumps(
+                dict(
+                    method=method,
+                    device=args.device,
+                    rows=args.rows,
+                    features=args.features,
+                    steps=steps,
+                    operations_per_step=round(sum(operations.values()) / steps, 1),
+                    kernel_launches_per_step=round(launches / steps, 1) if args.device == "cuda" else None,
+                    most_frequent={name: round(n / steps, 2) for name, n in operations.most_common(12)},
+                )
+            ),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -156,13 +156,21 @@ def run_mtl(method, seed, X, Y, train, valid, test, grid):
     seconds = time.perf_counter() - start
     probas = est.predict_proba(X_test)
     if method == "mtl_grid":
-        extra["best_params"] = {k: list(v) if isinstance(v, tuple) else v for k, v in est.best_params_.items()}
+        extra["best_params"] = {
+            k: list(v) if isinstance(v, tuple) else v for k, v in est.best_params_.items()
+        }
         extra["best_valid_auc"] = float(est.best_score_)
         extra["candidates"] = [
-            {"params": {k: list(v) if isinstance(v, tuple) else v for k, v in p.items()},
-             "valid_auc": float(s), "fit_seconds": float(f)}
-            for p, s, f in zip(est.cv_results_["params"], est.cv_results_["mean_test_score"],
-                               est.cv_results_["mean_fit_time"])
+            {
+                "params": {k: list(v) if isinstance(v, tuple) else v for k, v in p.items()},
+                "valid_auc": float(s),
+                "fit_seconds": float(f),
+            }
+            for p, s, f in zip(
+                est.cv_results_["params"],
+                est.cv_results_["mean_test_score"],
+                est.cv_results_["mean_fit_time"],
+            )
         ]
         est = est.best_estimator_
     extra.update(mtl_extras(est, X_test, Y_test))
@@ -265,9 +273,17 @@ def report(rows):
         rs = by[m]
         if "baseline_auc" not in rs[0]:
             continue
-        out += ["", (f"`{m}`: λ chosen and the test ROC-AUC of the blend, the network alone and the "
-                     "baseline alone (mean over seeds):"), ""]
-        out.append("| task | mean λ | λ per seed | blend | network alone | baseline alone | blend − baseline |")
+        out += [
+            "",
+            (
+                f"`{m}`: λ chosen and the test ROC-AUC of the blend, the network alone and the "
+                "baseline alone (mean over seeds):"
+            ),
+            "",
+        ]
+        out.append(
+            "| task | mean λ | λ per seed | blend | network alone | baseline alone | blend − baseline |"
+        )
         out.append("|---|---|---|---|---|---|---|")
         below = 0
         for i, t in enumerate(tasks):
@@ -287,11 +303,19 @@ def report(rows):
             f"| mean | {np.mean([np.mean(r['lambdas']) for r in rs]):.2f} | | {blend_m:.3f} | {net_m:.3f} "
             f"| {base_m:.3f} | {blend_m - base_m:+.3f} |"
         )
-        out += ["", ("Tasks where the blend's test ROC-AUC (mean over seeds) is below the baseline's alone: "
-                     f"{below} of {len(tasks)}.")]
+        out += [
+            "",
+            (
+                "Tasks where the blend's test ROC-AUC (mean over seeds) is below the baseline's alone: "
+                f"{below} of {len(tasks)}."
+            ),
+        ]
         if m == "mtl_grid":
             picks = [", ".join(f"{k}={v}" for k, v in r["best_params"].items()) for r in rs]
-            out += ["", "Grid picks per seed: " + "; ".join(f"seed {r['seed']}: {p}" for r, p in zip(rs, picks))]
+            out += [
+                "",
+                "Grid picks per seed: " + "; ".join(f"seed {r['seed']}: {p}" for r, p in zip(rs, picks)),
+            ]
     return "\n".join(out)
 
 
@@ -303,8 +327,12 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--methods", nargs="+", default=METHODS, choices=METHODS)
     parser.add_argument("--grid", choices=sorted(GRIDS), default="full", help="mtl_grid's candidates")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="torch threads; default 2 when the 1-minute load average is below 0.5, else 1")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch threads; default 2 when the 1-minute load average is below 0.5, else 1",
+    )
     parser.add_argument("--out", default="benchmarks/results/tox21.jsonl")
     parser.add_argument("--report", metavar="JSONL", help="only render the tables of this file")
     args = parser.parse_args(argv)
@@ -318,13 +346,21 @@ def main(argv=None):
     threads = args.threads or (2 if os.getloadavg()[0] < 0.5 else 1)
     torch.set_num_threads(threads)
     X, Y, n_unparsed = load()
-    print(f"Tox21: {X.shape[0]:,} molecules ({n_unparsed} unparsable left out), {X.shape[1]} bits, "
-          f"{Y.shape[1]} tasks; torch threads {threads}", flush=True)
+    print(
+        f"Tox21: {X.shape[0]:,} molecules ({n_unparsed} unparsable left out), {X.shape[1]} bits, "
+        f"{Y.shape[1]} tasks; torch threads {threads}",
+        flush=True,
+    )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     common = {
-        "torch": torch.__version__, "sklearn": sklearn.__version__, "python": platform.python_version(),
-        "machine": platform.machine(), "cpus": os.cpu_count(), "threads": threads, "date": date.today().isoformat(),
+        "torch": torch.__version__,
+        "sklearn": sklearn.__version__,
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "threads": threads,
+        "date": date.today().isoformat(),
     }
     with out.open("w") as f:
         for seed in args.seeds:
@@ -336,16 +372,26 @@ def main(argv=None):
                 else:
                     aucs, seconds, extra = run_per_task(method, seed, X, Y, train, valid, test)
                 row = {
-                    "seed": seed, "method": method, "mean_auc": float(np.mean(list(aucs.values()))),
-                    "fit_seconds": seconds, "auc": aucs,
-                    "n_train": len(train), "n_valid": len(valid), "n_test": len(test),
+                    "seed": seed,
+                    "method": method,
+                    "mean_auc": float(np.mean(list(aucs.values()))),
+                    "fit_seconds": seconds,
+                    "auc": aucs,
+                    "n_train": len(train),
+                    "n_valid": len(valid),
+                    "n_test": len(test),
                     "grid": args.grid if method == "mtl_grid" else None,
-                    "load_avg_before": load_before, **extra, **common,
+                    "load_avg_before": load_before,
+                    **extra,
+                    **common,
                 }
                 f.write(json.dumps(row) + "\n")
                 f.flush()
-                print(f"seed {seed} {method:<20} ROC-AUC {row['mean_auc']:.4f}  fit {seconds:7.1f} s"
-                      f"  (load {load_before:.1f})", flush=True)
+                print(
+                    f"seed {seed} {method:<20} ROC-AUC {row['mean_auc']:.4f}  fit {seconds:7.1f} s"
+                    f"  (load {load_before:.1f})",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

@@ -90,7 +90,6 @@ model = MultiTaskClassifier(
 ).fit(X_train, Y_train)
 
 
-
 def baseline_roc_auc(model, X, Y):
     """Test ROC-AUC of each assay's fitted baseline, on its labelled molecules."""
     scores = {}
@@ -100,11 +99,13 @@ def baseline_roc_auc(model, X, Y):
     return scores
 
 
-table = pd.DataFrame({
-    "multi-task, blended": score_tasks(model, X_test, Y_test, metric="roc_auc"),
-    "network alone": score_tasks(network, X_test, Y_test, metric="roc_auc"),
-    "logistic regression": baseline_roc_auc(model, X_test, Y_test),
-})
+table = pd.DataFrame(
+    {
+        "multi-task, blended": score_tasks(model, X_test, Y_test, metric="roc_auc"),
+        "network alone": score_tasks(network, X_test, Y_test, metric="roc_auc"),
+        "logistic regression": baseline_roc_auc(model, X_test, Y_test),
+    }
+)
 table["λ"] = model.lambdas_
 print(table.round(3).to_string())
 print(table.mean().round(3).to_string())

@@ -127,8 +127,10 @@ def penguins_job():
             f"{net.mean():>15.3f} ± {net.std():.3f}{base.mean():>15.3f} ± {base.std():.3f}"
             f"{np.mean(lambdas[task]):>9.2f}"
         )
-    print(f"{'mean':<10}{'':>8}{np.mean(list(network.values())):>15.3f}"
-          f"{'':>8}{np.mean(list(baseline.values())):>15.3f}")
+    print(
+        f"{'mean':<10}{'':>8}{np.mean(list(network.values())):>15.3f}"
+        f"{'':>8}{np.mean(list(baseline.values())):>15.3f}"
+    )
 
 
 def main(argv=None):

@@ -1,6 +1,7 @@
 """MultiTaskClassifier: one shared network for several classification tasks."""
 
 from numbers import Integral, Real
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -210,7 +211,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
     {'task_0': 1.0, 'task_1': 0.99}
     """
 
-    _parameter_constraints = {
+    _parameter_constraints: ClassVar[dict] = {
         "module": [None, callable],
         "lambdas": [Interval(Real, 0, 1, closed="both"), "array-like", StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -319,7 +320,11 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
 
     def _check_extra_params(self):
         known = {*self._get_param_names(), *self._extra_params()}
-        unknown = [key for key in vars(self) if key not in known and not key.startswith("_") and not key.endswith("_")]
+        unknown = [
+            key
+            for key in vars(self)
+            if key not in known and not key.startswith("_") and not key.endswith("_")
+        ]
         if unknown:
             raise ValueError(
                 f"Unknown parameter(s) {unknown}. Extra parameters must start "
@@ -360,9 +365,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
                     "OneHotEncoder in a ColumnTransformer."
                 )
         try:
-            X = validate_data(
-                self, X, reset=reset, accept_sparse="csr", dtype=np.float32, allow_nd=True
-            )
+            X = validate_data(self, X, reset=reset, accept_sparse="csr", dtype=np.float32, allow_nd=True)
         except ValueError as error:
             if "could not convert" not in str(error):
                 raise
@@ -393,7 +396,9 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         module = self.module
         if module is None:
             module = MLPTrunk if X.ndim == 2 else ConvTrunk
-        params = {key[len("module__") :]: value for key, value in vars(self).items() if key.startswith("module__")}
+        params = {
+            key[len("module__") :]: value for key, value in vars(self).items() if key.startswith("module__")
+        }
         experts = [build_trunk(module, params, self.input_shape_) for _ in range(self.n_experts)]
         sample = X[:2].toarray() if hasattr(X, "toarray") else X[:2]
         with torch.no_grad():
@@ -406,9 +411,16 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         train_split = self.train_split
         if valid is not None:
             train_split = predefined_split(valid)
-            callbacks.append((HELD_OUT_STOPPING, EarlyStopping(
-                patience=self.n_iter_no_change, load_best=True, sink=print if self.verbose else _silent
-            )))
+            callbacks.append(
+                (
+                    HELD_OUT_STOPPING,
+                    EarlyStopping(
+                        patience=self.n_iter_no_change,
+                        load_best=True,
+                        sink=print if self.verbose else _silent,
+                    ),
+                )
+            )
         if self.verbose >= 2:
             from skorch.callbacks import ProgressBar
 
@@ -460,9 +472,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
             The fitted estimator.
         """
         if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None."
-            )
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
         if self.warm_start and hasattr(self, "net_"):
             return self.partial_fit(X, y)
         self._check_extra_params()
@@ -609,12 +619,18 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         held_out = valid if self.early_stopping else None
         net = self._fit_network(X, codes, classes, ones, seed, rows=train, held_out=held_out)
         train_codes = codes.copy()
-        train_codes[valid] = MISSING  # the baselines fit on the labelled rows of train only, without a copy of X
+        train_codes[valid] = (
+            MISSING  # the baselines fit on the labelled rows of train only, without a copy of X
+        )
         baselines = self._fit_baselines(X, train_codes, classes, seed)
         n_classes = [len(c) for c in classes]
         alive = net.module_.alpha.detach().cpu().numpy().any(axis=1)
-        network = [p if keep else None for p, keep in zip(net.predict_task_probas(X[valid], n_classes), alive)]
-        lambdas, scores = choose_lambdas(network, baseline_probas(baselines, X[valid]), codes[valid], task_names)
+        network = [
+            p if keep else None for p, keep in zip(net.predict_task_probas(X[valid], n_classes), alive)
+        ]
+        lambdas, scores = choose_lambdas(
+            network, baseline_probas(baselines, X[valid]), codes[valid], task_names
+        )
         epochs = _best_epoch(net.history) if self.early_stopping else self.max_epochs
         return lambdas, scores, epochs
 

@@ -4,6 +4,7 @@ It keeps skorch's interface (callbacks, history, device, verbose output) and
 changes only the data path and the α update, through skorch's extension points.
 """
 
+import itertools
 import math
 
 import numpy as np
@@ -130,7 +131,7 @@ class MultiTaskNet(NeuralNet):
         """Softmax probabilities of each task, in float64, one array per task."""
         logits = self.forward(X).double()
         bounds = np.cumsum([0, *n_classes])
-        return [torch.softmax(logits[:, a:b], dim=1).numpy() for a, b in zip(bounds[:-1], bounds[1:])]
+        return [torch.softmax(logits[:, a:b], dim=1).numpy() for a, b in itertools.pairwise(bounds)]
 
 
 def _as_written(module):

@@ -102,7 +102,12 @@ class BatchStandardize(nn.BatchNorm1d):
     def forward(self, x):
         batch_statistics = self.training and len(x) > 1  # one row has no batch statistics
         return F.batch_norm(
-            x, self.running_mean, self.running_var, training=batch_statistics, momentum=self.momentum, eps=self.eps
+            x,
+            self.running_mean,
+            self.running_var,
+            training=batch_statistics,
+            momentum=self.momentum,
+            eps=self.eps,
         )
 
 

@@ -74,8 +74,14 @@ class AlphaDisplay:
             self.text_ = np.array(
                 [
                     [
-                        ax.text(k, t, format(value, values_format), ha="center", va="center",
-                                color="white" if value > middle else "black")
+                        ax.text(
+                            k,
+                            t,
+                            format(value, values_format),
+                            ha="center",
+                            va="center",
+                            color="white" if value > middle else "black",
+                        )
                         for k, value in enumerate(row)
                     ]
                     for t, row in enumerate(self.alpha)

@@ -9,7 +9,9 @@ from ._targets import MISSING, encode_with_classes
 __all__ = ["score_tasks"]
 
 _PROBA_METRICS = {
-    "roc_auc": lambda y, p, **kw: roc_auc_score(y, p[:, 1] if p.shape[1] == 2 else p, multi_class="ovr", **kw),
+    "roc_auc": lambda y, p, **kw: roc_auc_score(
+        y, p[:, 1] if p.shape[1] == 2 else p, multi_class="ovr", **kw
+    ),
     "log_loss": lambda y, p, **kw: log_loss(y, p, labels=np.arange(p.shape[1]), **kw),
 }
 _LABEL_METRICS = {"accuracy": accuracy_score, "balanced_accuracy": balanced_accuracy_score}

@@ -22,8 +22,7 @@ def as_task_frame(Y):
     """
     if hasattr(Y, "toarray"):
         raise ValueError(
-            "Y is a sparse matrix; pass a dense array or a DataFrame with one "
-            "column of labels per task."
+            "Y is a sparse matrix; pass a dense array or a DataFrame with one column of labels per task."
         )
     if isinstance(Y, pd.DataFrame):
         return Y, False
@@ -34,8 +33,7 @@ def as_task_frame(Y):
     ndim = np.ndim(Y) if isinstance(Y, np.ndarray) else np.asarray(Y, dtype=object).ndim
     if ndim not in (1, 2):
         raise ValueError(
-            f"Y has {ndim} dimensions; pass a 1-D y for one task or a 2-D Y "
-            "of shape (n_samples, n_tasks)."
+            f"Y has {ndim} dimensions; pass a 1-D y for one task or a 2-D Y of shape (n_samples, n_tasks)."
         )
     frame = pd.DataFrame(Y if isinstance(Y, np.ndarray) else list(Y))
     frame.columns = [f"task_{t}" for t in range(frame.shape[1])]

@@ -81,11 +81,14 @@ def test_auto_lambdas_are_never_worse_than_the_baseline_on_held_out_rows(shared_
     assert clf.set_params(lambdas=1.0).fit(X, Y).validation_scores_ is None  # no stale figures
 
 
-@pytest.mark.parametrize("params, message", [
-    (dict(lambdas="auto", baseline="drop"), "baseline='drop' fits none"),
-    (dict(lambdas="auto", validation_fraction=1e-4), "validation_fraction=0.0001 leaves 0 of 800"),
-    (dict(lambdas="best"), "'lambdas' parameter"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (dict(lambdas="auto", baseline="drop"), "baseline='drop' fits none"),
+        (dict(lambdas="auto", validation_fraction=1e-4), "validation_fraction=0.0001 leaves 0 of 800"),
+        (dict(lambdas="best"), "'lambdas' parameter"),
+    ],
+)
 def test_bad_auto_settings(shared_factor_data, params, message):
     X, Y = shared_factor_data
     with pytest.raises(ValueError, match=message):

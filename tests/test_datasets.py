@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 
 from mtl_sklearn.datasets import load_penguins, load_tox21
@@ -9,7 +10,7 @@ def test_penguins_bunch():
     assert data.data.shape == (342, 4)
     assert data.target.shape == (342, 3)
     assert data.target_names == ["species", "island", "sex"]
-    assert (data.target == None).sum(axis=0).tolist() == [0, 0, 9]
+    assert pd.isna(data.target).sum(axis=0).tolist() == [0, 0, 9]
     assert "2 penguins without any measurement are left out" in data.DESCR
     assert data.frame is None and "CC0" in data.license
 

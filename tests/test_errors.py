@@ -31,7 +31,7 @@ def test_row_count_mismatch():
 def test_nan_or_inf_in_X(bad):
     X_bad = X.copy()
     X_bad[3, 1] = bad
-    with pytest.raises(ValueError, match="Input X contains (NaN|infinity)"):
+    with pytest.raises(ValueError, match=r"Input X contains (NaN|infinity)"):
         _fit(X=X_bad)
 
 
@@ -43,7 +43,9 @@ def test_wrong_number_of_features_at_predict(fitted):
 def test_wrong_image_shape_at_predict():
     images = rng.uniform(size=(20, 1, 6, 6)).astype(np.float32)
     clf = _fit(X=images, Y=Y[:20])
-    with pytest.raises(ValueError, match=r"samples of shape \(1, 6, 8\) but the model was fitted on .*\(1, 6, 6\)"):
+    with pytest.raises(
+        ValueError, match=r"samples of shape \(1, 6, 8\) but the model was fitted on .*\(1, 6, 6\)"
+    ):
         clf.predict(np.zeros((2, 1, 6, 8), dtype=np.float32))
 
 
@@ -91,7 +93,7 @@ def test_string_columns_in_X_dataframe():
 def test_strings_in_X_array():
     X_bad = X.astype(object)
     X_bad[0, 0] = "Biscoe"
-    with pytest.raises(ValueError, match="X holds values that are not numbers.*OneHotEncoder"):
+    with pytest.raises(ValueError, match=r"X holds values that are not numbers.*OneHotEncoder"):
         _fit(X=X_bad)
 
 
@@ -107,7 +109,11 @@ def test_predict_before_fit():
 
 @pytest.mark.parametrize(
     "lambdas, message",
-    [([0.5], "lambdas has 1 values but Y has 2 tasks"), ([0.5, 1.5], r"lambdas must lie in \[0, 1\]"), (-0.1, "lambdas")],
+    [
+        ([0.5], "lambdas has 1 values but Y has 2 tasks"),
+        ([0.5, 1.5], r"lambdas must lie in \[0, 1\]"),
+        (-0.1, "lambdas"),
+    ],
 )
 def test_bad_lambdas(lambdas, message):
     with pytest.raises(ValueError, match=message):

@@ -178,7 +178,10 @@ def test_user_trunk_class_with_module_parameters(shared_factor_data):
 def test_user_trunk_with_lazy_layers_and_image_shaped_output():
     images = np.random.RandomState(0).uniform(size=(60, 1, 6, 6)).astype(np.float32)
     Y = np.c_[images[:, 0, :, :3].mean(axis=(1, 2)) > 0.5, images[:, 0, :3].mean(axis=(1, 2)) > 0.5]
-    trunk = lambda: torch.nn.Sequential(torch.nn.LazyConv2d(4, 3), torch.nn.ReLU())
+
+    def trunk():
+        return torch.nn.Sequential(torch.nn.LazyConv2d(4, 3), torch.nn.ReLU())
+
     clf = MultiTaskClassifier(trunk, max_epochs=2, random_state=0).fit(images, Y)
     assert clf.net_.module_.heads.in_features == 4 * 4 * 4
     assert clf.predict(images).shape == (60, 2)
@@ -211,7 +214,11 @@ def test_compiled_network_trains_as_the_eager_one_and_pickles(shared_factor_data
     eager = MultiTaskClassifier(**params).fit(X, Y)
     compiled = MultiTaskClassifier(**params, compile=True, compile__backend="eager").fit(X, Y)
     assert type(compiled.net_.module_).__name__ == "OptimizedModule"
-    assert all(p is not compiled.net_.module_.alpha for g in compiled.net_.optimizer_.param_groups for p in g["params"])
+    assert all(
+        p is not compiled.net_.module_.alpha
+        for g in compiled.net_.optimizer_.param_groups
+        for p in g["params"]
+    )
     np.testing.assert_allclose(compiled.alpha_, eager.alpha_, rtol=1e-5)
     proba = np.hstack(compiled.predict_proba(X))
     np.testing.assert_allclose(proba, np.hstack(eager.predict_proba(X)), atol=1e-5)
@@ -256,7 +263,9 @@ def test_clone_keeps_nested_parameters_and_forgets_the_fit(shared_factor_data):
 def test_grid_search_in_a_pipeline_over_the_estimators_parameters(shared_factor_data):
     X, Y = shared_factor_data
     Y = np.nan_to_num(Y[:300], nan=-1)
-    pipe = make_pipeline(StandardScaler(), MultiTaskClassifier(max_epochs=2, missing_label=-1, random_state=0))
+    pipe = make_pipeline(
+        StandardScaler(), MultiTaskClassifier(max_epochs=2, missing_label=-1, random_state=0)
+    )
     grid = {
         "multitaskclassifier__lambdas": [1.0, "auto"],
         "multitaskclassifier__n_experts": [1, 2],
@@ -267,9 +276,10 @@ def test_grid_search_in_a_pipeline_over_the_estimators_parameters(shared_factor_
     search = GridSearchCV(pipe, grid, cv=2).fit(X[:300], Y)
     assert len(search.cv_results_["params"]) == 32
     best = search.best_estimator_[-1]
-    assert best.net_.module_.experts[0][1].out_features == search.best_params_[
-        "multitaskclassifier__module__hidden_sizes"
-    ][0]
+    assert (
+        best.net_.module_.experts[0][1].out_features
+        == search.best_params_["multitaskclassifier__module__hidden_sizes"][0]
+    )
 
 
 def test_verbose_prints_the_epoch_table(shared_factor_data, capsys):
@@ -301,8 +311,13 @@ def test_skorch_callbacks_and_validation_split(shared_factor_data):
 def test_early_stopping_keeps_the_best_epoch_on_held_out_rows(shared_factor_data):
     X, Y = shared_factor_data
     clf = MultiTaskClassifier(
-        early_stopping=True, n_iter_no_change=3, validation_fraction=0.25, max_epochs=200, lr=0.01,
-        module__hidden_sizes=(512,), random_state=0,
+        early_stopping=True,
+        n_iter_no_change=3,
+        validation_fraction=0.25,
+        max_epochs=200,
+        lr=0.01,
+        module__hidden_sizes=(512,),
+        random_state=0,
     ).fit(X, Y)
     history = clf.history_
     valid_losses = history[:, "valid_loss"]
@@ -336,7 +351,9 @@ def _mean_log_loss(clf, X, Y):
     """The network's log-loss summed over tasks, per row: skorch's valid_loss."""
     probas = clf.net_.predict_task_probas(X, [2] * Y.shape[1])
     labelled = [~np.isnan(y) for y in Y.T]
-    return sum(-np.log(p[rows, y[rows].astype(int)]).sum() for p, y, rows in zip(probas, Y.T, labelled)) / len(X)
+    return sum(
+        -np.log(p[rows, y[rows].astype(int)]).sum() for p, y, rows in zip(probas, Y.T, labelled)
+    ) / len(X)
 
 
 def test_early_stopping_with_auto_lambdas_refits_for_the_best_epoch_count(shared_factor_data):
@@ -399,7 +416,7 @@ def test_partial_fit_checks_classes(shared_factor_data):
     clf = MultiTaskClassifier(max_epochs=1).partial_fit(X, Y, classes=[[0.0, 1.0]] * 4)
     Y_new = Y.copy()
     Y_new[0, 1] = 5.0
-    with pytest.raises(ValueError, match="Task 'task_1' has labels never seen during fit: \\[5.0\\]"):
+    with pytest.raises(ValueError, match=r"Task 'task_1' has labels never seen during fit: \[5.0\]"):
         clf.partial_fit(X, Y_new)
 
 

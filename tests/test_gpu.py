@@ -37,7 +37,14 @@ def test_fit_on_gpu_then_predict_on_cpu_only(shared_factor_data, tmp_path):
     (tmp_path / "model.pkl").write_bytes(pickle.dumps(clf))
     np.save(tmp_path / "X.npy", X)
     subprocess.run(
-        [sys.executable, "-c", CPU_ONLY_PREDICT, tmp_path / "model.pkl", tmp_path / "p.npy", tmp_path / "X.npy"],
+        [
+            sys.executable,
+            "-c",
+            CPU_ONLY_PREDICT,
+            tmp_path / "model.pkl",
+            tmp_path / "p.npy",
+            tmp_path / "X.npy",
+        ],
         env={**os.environ, "CUDA_VISIBLE_DEVICES": ""},
         check=True,
     )
@@ -54,6 +61,10 @@ def test_cuda_graphs_train_as_the_eager_network(shared_factor_data):
     optimised = {id(p) for g in graphs.net_.optimizer_.param_groups for p in g["params"]}
     assert id(graphs.net_.module_.alpha) not in optimised
     np.testing.assert_allclose(graphs.alpha_, eager.alpha_, atol=1e-3)
-    np.testing.assert_allclose(np.hstack(graphs.predict_proba(X)), np.hstack(eager.predict_proba(X)), atol=1e-3)
+    np.testing.assert_allclose(
+        np.hstack(graphs.predict_proba(X)), np.hstack(eager.predict_proba(X)), atol=1e-3
+    )
     # each batch's loss is read at the end of the epoch: not overwritten by later replays
-    np.testing.assert_allclose(graphs.net_.history[:, "train_loss"], eager.net_.history[:, "train_loss"], atol=1e-3)
+    np.testing.assert_allclose(
+        graphs.net_.history[:, "train_loss"], eager.net_.history[:, "train_loss"], atol=1e-3
+    )

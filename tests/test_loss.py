@@ -28,5 +28,7 @@ def test_tasks_with_as_many_classes_match_the_general_path():
     weights = [0.3, 1.0, 0.7]
     fast = MultiTaskLoss([2, 2, 2], weights)(logits, codes)
     padded = torch.cat([logits, torch.zeros(5, 1)], dim=1)  # a 1-class task forces the grouped path
-    general = MultiTaskLoss([2, 2, 2, 1], [*weights, 0.0])(padded, torch.cat([codes, -torch.ones(5, 1, dtype=torch.long)], 1))
+    general = MultiTaskLoss([2, 2, 2, 1], [*weights, 0.0])(
+        padded, torch.cat([codes, -torch.ones(5, 1, dtype=torch.long)], 1)
+    )
     np.testing.assert_allclose(fast.item(), general.item(), rtol=1e-12)

@@ -42,7 +42,7 @@ def test_list_of_rows_keeps_column_types():
 
 
 def test_one_dimensional_y_is_one_task():
-    names, classes, codes, one_dimensional = encode_targets(pd.Series(["a", "b", "a"], name="label"))
+    names, _, codes, one_dimensional = encode_targets(pd.Series(["a", "b", "a"], name="label"))
     assert one_dimensional and names == ["label"] and codes.shape == (3, 1)
 
 
