@@ -29,7 +29,6 @@ import resource
 import subprocess
 import sys
 import time
-from unittest import mock
 
 import numpy as np
 
@@ -201,31 +200,8 @@ def fit_mtl(X, Y, args, **params):
 
 
 def fit_mtl_plain_trunk(X, Y, args):
-    """MultiTaskClassifier with the scheduler switched off: no α, no standardisation."""
-    import torch
-
-    from mtl_sklearn import _estimator, _net, _network
-
-    class PlainNetwork(torch.nn.Module):
-        def __init__(self, experts, expert_width, n_classes):
-            super().__init__()
-            self.experts = torch.nn.ModuleList(experts)
-            self.heads = torch.nn.Linear(expert_width, sum(n_classes))
-            self.alpha = torch.nn.Parameter(torch.ones(len(n_classes), 1))
-
-        def forward(self, x):
-            return self.heads(self.experts[0](x))
-
-        def clip_heads_(self):
-            pass
-
-        start_at_priors_ = _network.MultiTaskNetwork.start_at_priors_  # the same start
-
-    with (
-        mock.patch.object(_estimator, "MultiTaskNetwork", PlainNetwork),
-        mock.patch.object(_net, "proximal_step_", lambda alpha, penalty: None),
-    ):
-        return fit_mtl(X, Y, args)
+    """MultiTaskClassifier without the allocation (C=None): no α, no standardisation, no head bound."""
+    return fit_mtl(X, Y, args, C=None)
 
 
 def fit_per_task(make_estimator):

@@ -82,30 +82,42 @@ def _rows(data, index):
 
 
 class BatchIterator:
-    """Iterates over a :class:`TaskDataset` (or a ``Subset`` of one) in batches."""
+    """Iterates over a :class:`TaskDataset` (or a ``Subset`` of one) in batches.
 
-    def __init__(self, dataset, batch_size, shuffle=False):
+    The net's ``iterator_train`` and ``iterator_valid``: skorch passes it the
+    ``iterator_train__*`` (or ``iterator_valid__*``) parameters, of which it
+    takes those of :class:`torch.utils.data.DataLoader` that make sense for
+    batches cut from tensors already on the device (:data:`ITERATOR_PARAMS`).
+    """
+
+    def __init__(self, dataset, batch_size, shuffle=False, drop_last=False):
         if isinstance(dataset, Subset):
             self.dataset = dataset.dataset
             self.rows = torch.as_tensor(np.asarray(dataset.indices), device=self.dataset.device)
         else:
             self.dataset, self.rows = dataset, None
         self.n_rows = len(dataset)
-        self.batch_size = self.n_rows if batch_size == -1 else batch_size
+        self.batch_size = batch_size
         self.shuffle = shuffle
+        self.drop_last = drop_last
 
     def __len__(self):
-        return math.ceil(self.n_rows / self.batch_size)
+        return self.n_rows // self.batch_size if self.drop_last else math.ceil(self.n_rows / self.batch_size)
 
     def __iter__(self):
+        end = len(self) * self.batch_size if self.drop_last else self.n_rows
         if not self.shuffle and self.rows is None:
-            for start in range(0, self.n_rows, self.batch_size):
-                yield self.dataset.batch(slice(start, start + self.batch_size))
+            for start in range(0, end, self.batch_size):
+                yield self.dataset.batch(slice(start, min(start + self.batch_size, end)))
             return
         order = torch.arange(self.n_rows, device=self.dataset.device)
         if self.shuffle:
             order = torch.randperm(self.n_rows, device=self.dataset.device)
         if self.rows is not None:
             order = self.rows[order]
-        for start in range(0, self.n_rows, self.batch_size):
+        for start in range(0, end, self.batch_size):
             yield self.dataset.batch(order[start : start + self.batch_size])
+
+
+# The DataLoader parameters that BatchIterator takes (as iterator_train__* / iterator_valid__*)
+ITERATOR_PARAMS = ("batch_size", "shuffle", "drop_last")

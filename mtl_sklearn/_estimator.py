@@ -6,29 +6,29 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
-from skorch.callbacks import EarlyStopping
-from skorch.helper import predefined_split
-from torch.utils.data import Subset
 
 from ._blend import baseline_probas, blend, choose_lambdas, default_baseline, fit_baselines
-from ._data import TaskDataset
-from ._loss import MultiTaskLoss
-from ._net import MultiTaskNet
-from ._network import ConvTrunk, MLPTrunk, MultiTaskNetwork, build_trunk
-from ._scheduler import alpha_penalty
+from ._compat import HasMethods, Interval, Options, StrOptions, _fit_context
+from ._layout import TaskLayout
+from ._net import train_network
 from ._scoring import score_tasks
 from ._targets import MISSING, check_missing_label, encode_targets, encode_with_classes
+from ._trunks import ConvTrunk, MLPTrunk
 
 __all__ = ["MultiTaskClassifier"]
 
-# Prefixes of the dunder parameters passed on to the trunk, optimiser, callbacks and torch.compile.
-EXTRA_PARAM_PREFIXES = ("module__", "optimizer__", "callbacks__", "iterator_train__", "compile__")
-# skorch's name of the callback that stops on the held-out rows of early_stopping=True
-HELD_OUT_STOPPING = "held_out_early_stopping"
+# Prefixes of the dunder parameters passed on to the trunk, optimiser, callbacks, iterators and torch.compile.
+EXTRA_PARAM_PREFIXES = (
+    "module__",
+    "optimizer__",
+    "callbacks__",
+    "iterator_train__",
+    "iterator_valid__",
+    "compile__",
+)
 
 
 class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
@@ -81,11 +81,14 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
     n_iter_no_change : int, default=10
         Epochs without improvement of the held-out loss before stopping, with
         ``early_stopping=True``.
-    C : float, default=1.0
+    C : float or None, default=1.0
         Inverse strength of the L1 penalty on α, as in
         :class:`~sklearn.linear_model.LogisticRegression`: the per-task
         objective is ``C · Σ_i loss_i + ‖α_t‖₁``, summed over that task's
-        labelled rows. Smaller values give sparser α.
+        labelled rows. Smaller values give sparser α. None trains without α
+        (the plain shared network: every task reads the sum of the experts,
+        with no standardisation or bound on the heads; ``alpha_`` is all ones
+        and no task is dropped), which saves α's fixed cost per step.
     baseline : estimator, "drop" or None, default=None
         Classifier with ``predict_proba``, cloned and fitted on each task's
         labelled rows. None uses a standardised
@@ -217,7 +220,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "early_stopping": ["boolean"],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "C": [Interval(Real, 0, None, closed="neither")],
+        "C": [Interval(Real, 0, None, closed="neither"), None],
         "baseline": [None, StrOptions({"drop"}), HasMethods(["fit", "predict_proba"])],
         "n_experts": [Interval(Integral, 1, None, closed="left")],
         "missing_label": [None, Real, str],
@@ -392,64 +395,39 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
 
     # -- fit ---------------------------------------------------------------
 
-    def _build_module(self, X, n_classes):
-        module = self.module
-        if module is None:
-            module = MLPTrunk if X.ndim == 2 else ConvTrunk
-        params = {
-            key[len("module__") :]: value for key, value in vars(self).items() if key.startswith("module__")
-        }
-        experts = [build_trunk(module, params, self.input_shape_) for _ in range(self.n_experts)]
-        sample = X[:2].toarray() if hasattr(X, "toarray") else X[:2]
-        with torch.no_grad():
-            width = experts[0].eval()(torch.as_tensor(sample)).flatten(1).shape[1]
-        return MultiTaskNetwork([expert.train() for expert in experts], width, n_classes)
-
-    def _build_net(self, module, criterion, n_samples, valid=None, max_epochs=None):
-        """The skorch net; with ``valid`` (a dataset), early stopping on its rows."""
-        callbacks = list(self.callbacks or [])
-        train_split = self.train_split
-        if valid is not None:
-            train_split = predefined_split(valid)
-            callbacks.append(
-                (
-                    HELD_OUT_STOPPING,
-                    EarlyStopping(
-                        patience=self.n_iter_no_change,
-                        load_best=True,
-                        sink=print if self.verbose else _silent,
-                    ),
-                )
+    def _check_settings(self):
+        """What ``_parameter_constraints`` cannot say about the parameters."""
+        self._check_extra_params()
+        check_missing_label(self.missing_label)
+        if str(self.device).startswith("cuda") and not torch.cuda.is_available():
+            raise ValueError(
+                f"device={self.device!r} but torch sees no CUDA GPU; use "
+                "device='cpu' or install a CUDA build of torch."
             )
-        if self.verbose >= 2:
-            from skorch.callbacks import ProgressBar
+        if self.early_stopping and self.train_split is not None:
+            raise ValueError(
+                "early_stopping=True holds out validation_fraction of the rows itself; "
+                "pass train_split=None, or early_stopping=False to use your train_split."
+            )
 
-            callbacks.append(ProgressBar())
-        passed_on = {
-            key: value for key, value in self._extra_params().items() if not key.startswith("module__")
+    def _net_settings(self, X):
+        """The parameters of the skorch net, by skorch's names."""
+        return {
+            "module": self.module or (MLPTrunk if X.ndim == 2 else ConvTrunk),
+            "n_experts": self.n_experts,
+            "C": self.C,
+            "optimizer": self.optimizer,
+            "lr": self.lr,
+            "max_epochs": self.max_epochs,
+            "batch_size": self.batch_size,
+            "train_split": self.train_split,
+            "callbacks": self.callbacks,
+            "device": self.device,
+            "compile": self.compile,
+            "verbose": int(self.verbose),
+            "n_iter_no_change": self.n_iter_no_change,
+            **self._extra_params(),
         }
-        if _takes_fused(self.optimizer) and not {"optimizer__fused", "optimizer__foreach"} & set(passed_on):
-            passed_on["optimizer__fused"] = True  # torch's one-kernel update: same maths, faster
-        if self.compile:
-            # training batches have two shapes (full and last): static shapes compile twice, and
-            # dynamic shapes with CUDA graphs (mode="reduce-overhead") trained to NaN on torch 2.11
-            passed_on.setdefault("compile__dynamic", False)
-        return MultiTaskNet(
-            module=module,
-            criterion=criterion,
-            optimizer=self.optimizer,
-            lr=self.lr,
-            max_epochs=max_epochs or self.max_epochs,
-            batch_size=self.batch_size,
-            train_split=train_split,
-            callbacks=callbacks,
-            device=self.device,
-            compile=self.compile,
-            verbose=int(self.verbose),
-            predict_nonlinearity=None,
-            alpha_penalty=alpha_penalty(self.C, n_samples),
-            **passed_on,
-        )
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
@@ -475,13 +453,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
         if self.warm_start and hasattr(self, "net_"):
             return self.partial_fit(X, y)
-        self._check_extra_params()
-        check_missing_label(self.missing_label)
-        if str(self.device).startswith("cuda") and not torch.cuda.is_available():
-            raise ValueError(
-                f"device={self.device!r} but torch sees no CUDA GPU; use "
-                "device='cpu' or install a CUDA build of torch."
-            )
+        self._check_settings()
         X = self._validate_X(X, reset=True)
         task_names, classes, codes, one_dimensional = encode_targets(y, self.missing_label)
         if codes.shape[0] != X.shape[0]:
@@ -489,27 +461,25 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
                 f"X has {X.shape[0]} rows but Y has {codes.shape[0]}; each row of "
                 "Y must hold the labels of the same row of X."
             )
-        if self.early_stopping and self.train_split is not None:
-            raise ValueError(
-                "early_stopping=True holds out validation_fraction of the rows itself; "
-                "pass train_split=None, or early_stopping=False to use your train_split."
-            )
+        layout = TaskLayout([len(c) for c in classes])
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        settings = dict(seed=seed, **self._net_settings(X))
         if isinstance(self.lambdas, str):
-            lambdas, scores, epochs = self._choose_lambdas(X, codes, classes, task_names, seed)
-            self.validation_scores_ = scores
-            net = self._fit_network(X, codes, classes, lambdas, seed, max_epochs=epochs)
+            lambdas, scores, epochs = self._choose_lambdas(X, codes, classes, layout, task_names, settings)
+            net = train_network(X, codes, layout, task_weights=lambdas, **{**settings, "max_epochs": epochs})
         else:
-            lambdas, self.validation_scores_ = self._check_lambdas(len(classes), task_names), None
+            lambdas, scores = self._check_lambdas(len(classes), task_names), None
+            rows = held_out = None
             if self.early_stopping:
-                train, valid = self._split_rows(X.shape[0], seed, "stop training")
-                net = self._fit_network(X, codes, classes, lambdas, seed, rows=train, held_out=valid)
-            else:
-                net = self._fit_network(X, codes, classes, lambdas, seed)
+                rows, held_out = self._split_rows(X.shape[0], seed, "stop training")
+            net = train_network(
+                X, codes, layout, rows=rows, held_out=held_out, task_weights=lambdas, **settings
+            )
         baselines = self._fit_baselines(X, codes, classes, seed)
 
         self.net_ = net
         self.baselines_ = baselines
+        self.validation_scores_ = scores
         self.task_names_ = task_names
         self.n_tasks_ = len(classes)
         self.outputs_2d_ = not one_dimensional
@@ -520,7 +490,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
 
     def _read_allocation(self):
         """``alpha_``, ``dropped_tasks_`` and ``lambdas_`` from the trained network."""
-        self.alpha_ = self.net_.module_.alpha.detach().cpu().numpy()
+        self.alpha_ = self.net_.multitask_module.alpha.cpu().numpy()
         dropped = ~self.alpha_.any(axis=1)
         self.dropped_tasks_ = [name for name, out in zip(self.task_names_, dropped) if out]
         self.lambdas_ = np.where(dropped & (self.baselines_ is not None), 0.0, self._trained_lambdas)
@@ -563,32 +533,6 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         self._read_allocation()
         return self
 
-    def _fit_network(self, X, codes, classes, lambdas, seed, rows=None, held_out=None, max_epochs=None):
-        """The network trained with task weights ``lambdas`` on ``rows`` (all when None).
-
-        With ``held_out`` (row indices), early stopping on those rows. Both parts
-        are index subsets of one dataset: neither copies X.
-        """
-        n_classes = [len(c) for c in classes]
-        device = torch.device(self.device)
-        data = TaskDataset(X, codes, device=device)
-        train = data if rows is None else Subset(data, rows)
-        valid = None if held_out is None else Subset(data, held_out)
-        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-            torch.manual_seed(seed)
-            module = self._build_module(X, n_classes)
-            train_codes = codes if rows is None else codes[rows]
-            counts = [np.bincount(c[c != MISSING], minlength=n) for c, n in zip(train_codes.T, n_classes)]
-            module.start_at_priors_(counts)
-            net = self._build_net(module, MultiTaskLoss(n_classes, lambdas), len(train), valid, max_epochs)
-            net.fit(train)
-        if valid is not None:
-            # Later partial_fit calls train without early stopping, as scikit-learn's
-            # MLP does, and the fitted model keeps no reference to the training rows.
-            net.set_params(train_split=None, **{f"callbacks__{HELD_OUT_STOPPING}": None})
-            net.initialize_callbacks()  # skorch leaves a disabled callback in place until then
-        return net
-
     def _fit_baselines(self, X, codes, classes, seed):
         if self.baseline == "drop":
             return None
@@ -606,32 +550,27 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         rows = np.random.RandomState(seed).permutation(n_rows)
         return np.sort(rows[n_valid:]), np.sort(rows[:n_valid])
 
-    def _choose_lambdas(self, X, codes, classes, task_names, seed):
+    def _choose_lambdas(self, X, codes, classes, layout, task_names, settings):
         """λ per task from a first fit on part of the rows, scored on the others.
 
-        Also returns the number of epochs for the refit: the best epoch of the
-        first fit with early stopping, else ``max_epochs``.
+        Also returns the scores and the number of epochs for the refit: the
+        best epoch of the first fit with early stopping, else ``max_epochs``.
         """
         if self.baseline == "drop":
             raise ValueError("lambdas='auto' chooses a blend with the baseline; baseline='drop' fits none.")
+        seed = settings["seed"]
         train, valid = self._split_rows(X.shape[0], seed, "choose lambdas")
-        ones = np.ones(len(classes))
         held_out = valid if self.early_stopping else None
-        net = self._fit_network(X, codes, classes, ones, seed, rows=train, held_out=held_out)
+        ones = np.ones(len(classes))
+        net = train_network(X, codes, layout, rows=train, held_out=held_out, task_weights=ones, **settings)
         train_codes = codes.copy()
-        train_codes[valid] = (
-            MISSING  # the baselines fit on the labelled rows of train only, without a copy of X
-        )
+        train_codes[valid] = MISSING  # baselines fit on train's labelled rows, without a copy of X
         baselines = self._fit_baselines(X, train_codes, classes, seed)
-        n_classes = [len(c) for c in classes]
-        alive = net.module_.alpha.detach().cpu().numpy().any(axis=1)
-        network = [
-            p if keep else None for p, keep in zip(net.predict_task_probas(X[valid], n_classes), alive)
-        ]
-        lambdas, scores = choose_lambdas(
-            network, baseline_probas(baselines, X[valid]), codes[valid], task_names
-        )
-        epochs = _best_epoch(net.history) if self.early_stopping else self.max_epochs
+        alive = net.multitask_module.alpha.cpu().numpy().any(axis=1)
+        network = [p if keep else None for p, keep in zip(net.predict_task_probas(X[valid]), alive)]
+        base = baseline_probas(baselines, X[valid])
+        lambdas, scores = choose_lambdas(network, base, codes[valid], task_names)
+        epochs = net.best_epoch_ if self.early_stopping else self.max_epochs
         return lambdas, scores, epochs
 
     @property
@@ -648,9 +587,9 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
 
     def _probas(self, X):
         """Probabilities of each task, a list even for a single task."""
-        classes = self._task_classes()
+        check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        net_probas = self.net_.predict_task_probas(X, [len(c) for c in classes])
+        net_probas = self.net_.predict_task_probas(X)
         needs_baseline = self.baselines_ is not None and (self.lambdas_ < 1).any()
         base = baseline_probas(self.baselines_, X) if needs_baseline else None
         return blend(net_probas, base, self.lambdas_)
@@ -747,20 +686,6 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         tags.target_tags.multi_output = True
         tags.classifier_tags.multi_label = True
         return tags
-
-
-def _takes_fused(optimizer):
-    """Whether ``optimizer`` is a torch optimiser with a fused implementation."""
-    return optimizer in (torch.optim.Adam, torch.optim.AdamW, torch.optim.SGD)
-
-
-def _best_epoch(history):
-    """The epoch of the lowest validation loss, whose weights early stopping kept."""
-    return [row["epoch"] for row in history if row.get("valid_loss_best")][-1]
-
-
-def _silent(*args, **kwargs):
-    """A sink for skorch's messages when ``verbose=0``."""
 
 
 def _check_classes_occur(classes, y, missing_label):

@@ -15,36 +15,32 @@ class MultiTaskLoss(nn.Module):
 
     Parameters
     ----------
-    n_classes : list of int
-        Number of classes of each task; task ``t`` owns the next
-        ``n_classes[t]`` logits.
+    layout : TaskLayout
+        The tasks' blocks of logits.
     task_weights : array-like of shape (n_tasks,)
         λ_t, the weight of each task's loss.
     """
 
-    def __init__(self, n_classes, task_weights):
+    def __init__(self, layout, task_weights):
         super().__init__()
         task_weights = torch.as_tensor(task_weights, dtype=torch.float32)
-        first_logit = torch.cumsum(torch.tensor([0, *n_classes[:-1]]), dim=0)
-        self.group_sizes = sorted(set(n_classes))
-        for size in self.group_sizes:
-            tasks = torch.tensor([t for t, c in enumerate(n_classes) if c == size])
-            columns = first_logit[tasks, None] + torch.arange(size)
-            self.register_buffer(f"tasks_{size}", tasks, persistent=False)
-            self.register_buffer(f"columns_{size}", columns, persistent=False)
+        self.groups = layout.groups()
+        for size, (tasks, columns) in self.groups.items():
+            self.register_buffer(f"tasks_{size}", torch.as_tensor(tasks), persistent=False)
+            self.register_buffer(f"columns_{size}", torch.as_tensor(columns), persistent=False)
             self.register_buffer(f"weights_{size}", task_weights[tasks], persistent=False)
         self.unweighted = bool((task_weights == 1).all())
 
     def forward(self, logits, codes):
-        if len(self.group_sizes) == 1:  # all tasks have as many classes: no gather
-            size = self.group_sizes[0]
+        if len(self.groups) == 1:  # all tasks have as many classes: no gather
+            (size,) = self.groups
             logits, labels = logits.view(-1, size), codes.view(-1)
             if self.unweighted:
                 return F.cross_entropy(logits, labels, ignore_index=MISSING, reduction="sum") / len(codes)
             losses = F.cross_entropy(logits, labels, ignore_index=MISSING, reduction="none")
             return (losses.view_as(codes) * getattr(self, f"weights_{size}")).sum() / len(codes)
         total = logits.new_zeros(())
-        for size in self.group_sizes:
+        for size in self.groups:
             columns = getattr(self, f"columns_{size}")
             labels = codes[:, getattr(self, f"tasks_{size}")]
             losses = F.cross_entropy(

@@ -1,84 +1,143 @@
-"""The skorch net that trains a :class:`MultiTaskNetwork`.
+"""The skorch net that trains a :class:`~mtl_sklearn._module.MultiTaskModule`.
 
-It keeps skorch's interface (callbacks, history, device, verbose output) and
-changes only the data path and the α update, through skorch's extension points.
+:class:`MultiTaskNet` keeps skorch's interface (callbacks, history, device,
+``partial_fit``, verbose output) and changes, through skorch's extension
+points, what a multi-task network needs: it builds the module from the trunk
+class (``initialize_module``), keeps α out of the optimiser and updates it
+after each optimiser step (``initialize_optimizer``), takes batches by index
+from tensors already on the device (``get_dataset``, ``iterator_train`` and
+``iterator_valid``), and reads an epoch's batch losses from the device once.
+
+:func:`train_network` is what the estimator calls: it builds the net with this
+package's skorch defaults and early stopping, trains it and returns it.
 """
 
-import itertools
 import math
 
 import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, EarlyStopping, ProgressBar
+from skorch.helper import predefined_split
 from torch.utils.data import Subset
 
-from ._data import BatchIterator, TaskDataset
-from ._scheduler import proximal_step_
+from ._allocation import alpha_penalty
+from ._data import ITERATOR_PARAMS, BatchIterator, TaskDataset
+from ._loss import MultiTaskLoss
+from ._module import MultiTaskModule
+from ._targets import MISSING
+from ._trunks import build_trunk, output_width
 
 PREDICT_BATCH_VALUES = 2**20  # input values per batch when predicting (4 MB of float32)
+HELD_OUT_STOPPING = "held_out_early_stopping"  # the callback that stops on early_stopping's rows
+BATCH_HOOKS = ("on_batch_begin", "on_batch_end")
+
+
+def unwrapped(module):
+    """The :class:`MultiTaskModule` inside ``torch.compile``'s (and data-parallel) wrappers."""
+    while not isinstance(module, MultiTaskModule):
+        module = module._orig_mod if hasattr(module, "_orig_mod") else module.module
+    return module
 
 
 class MultiTaskNet(NeuralNet):
-    """skorch ``NeuralNet`` with tensor batches and the proximal α step.
+    """skorch ``NeuralNet`` training a :class:`MultiTaskModule` built from a trunk class.
 
     Parameters
     ----------
-    alpha_penalty : float
-        Weight of ``‖α‖₁`` in the per-row loss (see ``_scheduler.alpha_penalty``).
+    module : torch.nn.Module class
+        The trunk: each of the ``n_experts`` experts is an instance, called with
+        the ``module__*`` parameters (and ``input_shape`` when it takes it).
+    layout : TaskLayout
+        The tasks and their blocks of logits.
+    input_shape : tuple of int
+        Shape of one sample of ``X``.
+    class_counts : list of ndarray
+        Labels of each class of each task among the training rows: the heads'
+        biases start at their log frequencies.
+    n_experts : int, default=1
+        Number of experts.
+    C : float or None, default=1.0
+        Inverse strength of α's L1 penalty, per row of the first training
+        data (:func:`~mtl_sklearn._allocation.alpha_penalty`); None builds the
+        module without α.
     **kwargs
         Passed to :class:`skorch.NeuralNet`.
     """
 
-    def __init__(self, *args, alpha_penalty=0.0, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.alpha_penalty = alpha_penalty
-        # module and criterion are passed as instances, the same objects as
-        # module_ and criterion_: pickle them with skorch's device mapping too,
-        # so that a net trained on a GPU loads on a CPU-only machine.
-        self.cuda_dependent_attributes_ = [*self.cuda_dependent_attributes_, "module", "criterion"]
+    def __init__(self, module, *args, layout, input_shape, class_counts, n_experts=1, C=1.0, **kwargs):
+        kwargs.setdefault("iterator_train", BatchIterator)
+        kwargs.setdefault("iterator_valid", BatchIterator)
+        super().__init__(module, *args, **kwargs)
+        self.layout = layout
+        self.input_shape = input_shape
+        self.class_counts = class_counts
+        self.n_experts = n_experts
+        self.C = C
+
+    @property
+    def multitask_module(self):
+        """The trained :class:`MultiTaskModule`, outside any compile or data-parallel wrapper."""
+        return unwrapped(self.module_)
+
+    def initialize_module(self):
+        trunk_params = self.get_params_for("module")
+        experts = [build_trunk(self.module, trunk_params, self.input_shape) for _ in range(self.n_experts)]
+        width = output_width(experts[0], self.input_shape)
+        module = MultiTaskModule(experts, width, self.layout, allocation=self.C is not None)
+        module.start_at_priors_(self.class_counts)
+        self.module_ = module
+        return self
+
+    def get_all_learnable_params(self):
+        # α has its own update (proximal SGD), not the optimiser's. Compared by
+        # identity: a compiled module names it "_orig_mod.allocation.alpha".
+        allocation = self.multitask_module.allocation
+        for name, param in super().get_all_learnable_params():
+            if allocation is None or param is not allocation.alpha:
+                yield name, param
+
+    def initialize_optimizer(self, *args, **kwargs):
+        super().initialize_optimizer(*args, **kwargs)
+        self._attach_allocation_step()
+        return self
+
+    def _attach_allocation_step(self):
+        # α steps exactly when the optimiser does (after it), whoever calls step()
+        self.optimizer_.register_step_post_hook(self.multitask_module.after_optimizer_step)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        # torch pickles an optimiser without its hooks
+        if self.initialized_ and getattr(self, "optimizer_", None) is not None:
+            self._attach_allocation_step()
 
     def get_dataset(self, X, y=None):
         if isinstance(X, (TaskDataset, Subset)):
             return X
         return TaskDataset(X, y, device=self.device)
 
-    def get_iterator(self, dataset, training=False):
-        batch_size = self.batch_size
-        if not training and batch_size != -1:
-            # no graph is kept when predicting: larger batches, about 4 MB of input each
-            rows = dataset.dataset if isinstance(dataset, Subset) else dataset
-            batch_size = max(batch_size, PREDICT_BATCH_VALUES // max(1, math.prod(rows.X.shape[1:])))
-        shuffle = training and self.get_params_for("iterator_train").get("shuffle", True)
-        return BatchIterator(dataset, batch_size, shuffle=shuffle)
-
     # Evaluation passes (predictions, validation loss) run the modules as
     # written: a single pass gains nothing from compiling, and each new batch
     # shape would compile again.
     def infer(self, x, **fit_params):
-        return (self.module_ if self.module_.training else _as_written(self.module_))(x, **fit_params)
+        module = self.module_ if self.module_.training else _as_written(self.module_)
+        return module(x, **fit_params)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         return (self.criterion_ if training else _as_written(self.criterion_))(y_pred, y_true)
 
-    def get_all_learnable_params(self):
-        # α has its own update (proximal SGD), not the optimiser's. Compared by
-        # identity: a compiled module names it "_orig_mod.alpha".
-        for name, param in super().get_all_learnable_params():
-            if param is not self.module_.alpha:
-                yield name, param
-
-    def _set_training(self, training=True):
-        # skorch sets the mode of every submodule at every batch; once is enough.
-        if self.module_.training != training:
-            super()._set_training(training)
-
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         super().on_train_begin(net, X=X, y=y, **kwargs)
+        allocation = self.multitask_module.allocation
+        if allocation is not None:
+            if not self.history:  # the first training: its rows give C its meaning
+                self._penalty_rows = len(X)
+            allocation.penalty = alpha_penalty(self.C, self._penalty_rows)
         # the per-batch hooks that some callback (or a subclass) implements
         self._batch_hooks = {
             name
-            for name in ("on_batch_begin", "on_batch_end", "on_grad_computed")
+            for name in (*BATCH_HOOKS, "on_grad_computed")
             if getattr(type(self), name) is not getattr(NeuralNet, name)
             or any(getattr(type(cb), name) is not getattr(Callback, name) for _, cb in self.callbacks_)
         }
@@ -89,51 +148,167 @@ class MultiTaskNet(NeuralNet):
             super().notify(method_name, **cb_kwargs)
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
-        """skorch's epoch without its per-batch host sync and, when no callback needs them, hooks.
+        """skorch's epoch, or, when no callback has per-batch hooks, the same without a host sync per batch.
 
         skorch reads each batch's loss with ``.item()``, which waits for the
-        device; here the losses stay on the device and are read once, at the
-        end of the epoch, into the same history entries. When no callback
-        implements ``on_batch_begin`` or ``on_batch_end``, the batches' history
-        entries are written at the end of the epoch too, without calling them.
+        device, and records it before ``on_batch_end``. When no callback
+        implements ``on_batch_begin`` or ``on_batch_end``, nobody can look
+        in between: the losses stay on the device and are read once, at the
+        end of the epoch, into the same history entries.
         """
-        if iterator is None:
-            return
-        per_batch = bool(self._batch_hooks & {"on_batch_begin", "on_batch_end"})
+        if iterator is None or self._batch_hooks.intersection(BATCH_HOOKS):
+            return super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
         # a compiled training step's outputs can live in CUDA graph memory that its next replay overwrites
         keep = (lambda loss: loss.detach().clone()) if self.compile and training else torch.Tensor.detach
-        first = len(self.history[-1]["batches"])
         sizes, losses = [], []
         for batch in iterator:
-            if per_batch:
-                self.notify("on_batch_begin", batch=batch, training=training)
-            step = step_fn(batch, **fit_params)
-            losses.append(keep(step["loss"]))
+            losses.append(keep(step_fn(batch, **fit_params)["loss"]))
             sizes.append(len(batch[0]))
-            if per_batch:
-                self.notify("on_batch_end", batch=batch, training=training, **step)
-        if not per_batch:
-            for _ in sizes:
-                self.history.new_batch()
-        records = self.history[-1]["batches"][first:]
-        for record, size, loss in zip(records, sizes, torch.stack(losses).tolist() if losses else []):
-            record[prefix + "_batch_size"] = size
-            record[prefix + "_loss"] = loss
+        for size, loss in zip(sizes, torch.stack(losses).tolist() if losses else []):
+            self.history.new_batch()
+            self.history.record_batch(prefix + "_loss", loss)
+            self.history.record_batch(prefix + "_batch_size", size)
         self.history.record(prefix + "_batch_count", len(losses))
 
-    def train_step(self, batch, **fit_params):
-        step = super().train_step(batch, **fit_params)
-        proximal_step_(self.module_.alpha, self.alpha_penalty)
-        self.module_.clip_heads_()
-        return step
+    def predict_task_probas(self, X):
+        """Softmax probabilities of each task, float64, one ``(n_samples, n_classes_t)`` array per task.
 
-    def predict_task_probas(self, X, n_classes):
-        """Softmax probabilities of each task, in float64, one array per task."""
-        logits = self.forward(X).double()
-        bounds = np.cumsum([0, *n_classes])
-        return [torch.softmax(logits[:, a:b], dim=1).numpy() for a, b in itertools.pairwise(bounds)]
+        Batch by batch into arrays allocated once: no copy of all logits.
+        """
+        dataset = self.get_dataset(X)
+        probas = [np.empty((len(dataset), n)) for n in self.layout.n_classes]
+        start = 0
+        for logits in self.forward_iter(dataset):
+            stop = start + len(logits)
+            for proba, block in zip(probas, self.layout.split(logits.double())):
+                proba[start:stop] = torch.softmax(block, dim=1).numpy()
+            start = stop
+        return probas
 
 
 def _as_written(module):
     """``module`` itself, not the ``torch.compile`` wrapper around it, if any."""
     return getattr(module, "_orig_mod", module)
+
+
+def _takes_fused(optimizer):
+    """Whether ``optimizer`` is a torch optimiser with a fused implementation."""
+    return optimizer in (torch.optim.Adam, torch.optim.AdamW, torch.optim.SGD)
+
+
+def make_net(
+    *, layout, input_shape, class_counts, task_weights, held_out=None, n_iter_no_change=10, **params
+):
+    """A :class:`MultiTaskNet` with this package's defaults for skorch's settings.
+
+    Parameters
+    ----------
+    layout, input_shape, class_counts
+        As in :class:`MultiTaskNet`.
+    task_weights : array-like of shape (n_tasks,)
+        λ, the weight of each task's loss.
+    held_out : Dataset or None
+        Rows to stop training on (early stopping, keeping the best epoch's
+        weights), or None to train for ``max_epochs``.
+    n_iter_no_change : int
+        Epochs without improvement on ``held_out`` before stopping.
+    **params
+        The net's parameters by skorch's names (``module``, ``lr``,
+        ``optimizer__*``, ``callbacks``, ``verbose``…), and ``n_experts``, ``C``.
+    """
+    params = dict(params)
+    callbacks = list(params.pop("callbacks", None) or [])
+    if held_out is not None:
+        params["train_split"] = predefined_split(held_out)
+        callbacks.append((HELD_OUT_STOPPING, EarlyStopping(patience=n_iter_no_change, load_best=True)))
+    if params.get("verbose", 0) >= 2:
+        callbacks.append(ProgressBar())
+    if _takes_fused(params.get("optimizer")) and not {"optimizer__fused", "optimizer__foreach"} & set(params):
+        params["optimizer__fused"] = True  # torch's one-kernel update: same maths, faster
+    if params.get("compile"):
+        # training batches have two shapes (full and last): static shapes compile twice, and
+        # dynamic shapes with CUDA graphs (mode="reduce-overhead") trained to NaN on torch 2.11
+        params.setdefault("compile__dynamic", False)
+    params.setdefault("iterator_train__shuffle", True)
+    if params.get("batch_size", 128) != -1:
+        # no graph is kept when predicting: larger batches, about 4 MB of input each
+        rows = max(params.get("batch_size", 128), PREDICT_BATCH_VALUES // max(1, math.prod(input_shape)))
+        params.setdefault("iterator_valid__batch_size", rows)
+    _check_iterator_params(params)
+    return MultiTaskNet(
+        layout=layout,
+        input_shape=input_shape,
+        class_counts=class_counts,
+        criterion=MultiTaskLoss,
+        criterion__layout=layout,
+        criterion__task_weights=task_weights,
+        callbacks=callbacks,
+        predict_nonlinearity=None,
+        **params,
+    )
+
+
+def _check_iterator_params(params):
+    unsupported = sorted(
+        key
+        for key in params
+        if key.startswith(("iterator_train__", "iterator_valid__"))
+        and key.split("__", 1)[1] not in ITERATOR_PARAMS
+    )
+    if unsupported:
+        raise ValueError(
+            f"{', '.join(unsupported)} not supported: batches are cut from tensors already on "
+            f"the device, without a DataLoader; iterator_train__* and iterator_valid__* take "
+            f"{', '.join(ITERATOR_PARAMS)}."
+        )
+
+
+def train_network(X, codes, layout, *, seed, rows=None, held_out=None, **settings):
+    """Build and train a :class:`MultiTaskNet` on ``X`` and the encoded labels ``codes``.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix
+        Validated features.
+    codes : ndarray of shape (n_samples, n_tasks)
+        Encoded labels, ``MISSING`` where missing.
+    layout : TaskLayout
+    seed : int
+        Seeds the module's initialisation and the batch order.
+    rows : ndarray or None
+        The rows to train on (all when None).
+    held_out : ndarray or None
+        Rows to stop training on (early stopping), or None.
+    **settings
+        Passed to :func:`make_net`.
+
+    Returns
+    -------
+    net : MultiTaskNet
+        Trained; with early stopping, its weights are those of the best epoch,
+        ``best_epoch_`` is that epoch, and it keeps no reference to the rows.
+
+    Both ``rows`` and ``held_out`` index one dataset: neither copies X.
+    """
+    device = torch.device(settings.get("device", "cpu"))
+    dataset = TaskDataset(X, codes, device=device)
+    train = dataset if rows is None else Subset(dataset, rows)
+    valid = None if held_out is None else Subset(dataset, held_out)
+    train_codes = codes if rows is None else codes[rows]
+    class_counts = [
+        np.bincount(task[task != MISSING], minlength=n) for task, n in zip(train_codes.T, layout.n_classes)
+    ]
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(seed)
+        input_shape = tuple(X.shape[1:])
+        net = make_net(
+            layout=layout, input_shape=input_shape, class_counts=class_counts, held_out=valid, **settings
+        )
+        net.fit(train)
+    if valid is not None:
+        net.best_epoch_ = dict(net.callbacks_)[HELD_OUT_STOPPING].best_epoch_
+        # Later partial_fit calls train without early stopping, as scikit-learn's
+        # MLP does, and the fitted model keeps no reference to the training rows.
+        net.set_params(train_split=None, **{f"callbacks__{HELD_OUT_STOPPING}": None})
+        net.initialize_callbacks()  # skorch leaves a disabled callback in place until then
+    return net

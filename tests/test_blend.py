@@ -12,7 +12,7 @@ from mtl_sklearn._blend import LAMBDA_GRID
 
 def _network_probas(clf, X):
     logits = clf.net_.forward(X).double()
-    return [torch.softmax(logits[:, 2 * t : 2 * t + 2], dim=1).numpy() for t in range(clf.n_tasks_)]
+    return [torch.softmax(block, dim=1).numpy() for block in clf.net_.layout.split(logits)]
 
 
 def test_lambdas_blend_network_and_baseline_per_task(shared_factor_data):

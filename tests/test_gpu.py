@@ -59,7 +59,7 @@ def test_cuda_graphs_train_as_the_eager_network(shared_factor_data):
     eager = MultiTaskClassifier(**params).fit(X, Y)
     graphs = MultiTaskClassifier(**params, compile=True, compile__mode="reduce-overhead").fit(X, Y)
     optimised = {id(p) for g in graphs.net_.optimizer_.param_groups for p in g["params"]}
-    assert id(graphs.net_.module_.alpha) not in optimised
+    assert id(graphs.net_.multitask_module.allocation.alpha) not in optimised
     np.testing.assert_allclose(graphs.alpha_, eager.alpha_, atol=1e-3)
     np.testing.assert_allclose(
         np.hstack(graphs.predict_proba(X)), np.hstack(eager.predict_proba(X)), atol=1e-3

@@ -1,19 +1,28 @@
-"""The task scheduler: α, its L1 penalty through C, and dropped tasks."""
+"""The allocation α (the seed's task scheduler): its L1 penalty through C, and dropped tasks."""
 
 import numpy as np
 import pytest
 import torch
 
 from mtl_sklearn import MultiTaskClassifier
-from mtl_sklearn._scheduler import alpha_penalty, proximal_step_
+from mtl_sklearn._allocation import TaskAllocation, alpha_penalty
+from mtl_sklearn._layout import TaskLayout
 
 
-def test_proximal_step_is_sgd_then_soft_threshold_at_zero():
-    alpha = torch.nn.Parameter(torch.tensor([[1.0, 0.02], [0.5, 0.3]]))
-    alpha.grad = torch.tensor([[0.0, 0.0], [-1.0, 10.0]])
-    proximal_step_(alpha, penalty=0.2, lr=0.1)
-    np.testing.assert_allclose(alpha.detach().numpy(), [[0.98, 0.0], [0.58, 0.0]], rtol=1e-6)
-    assert alpha.grad is None
+def test_step_is_sgd_then_soft_threshold_at_zero_then_head_bound():
+    allocation = TaskAllocation(TaskLayout([2, 2]), n_experts=2, width=3)
+    allocation.penalty, allocation.lr = 0.2, 0.1
+    with torch.no_grad():
+        allocation.alpha.copy_(torch.tensor([[1.0, 0.02], [0.5, 0.3]]))
+    allocation.alpha.grad = torch.tensor([[0.0, 0.0], [-1.0, 10.0]])
+    heads = torch.nn.Linear(3, 4)
+    with torch.no_grad():
+        heads.weight.copy_(torch.linspace(-3, 3, 12).view(4, 3))
+    allocation.step_(heads)
+    np.testing.assert_allclose(allocation.alpha.detach().numpy(), [[0.98, 0.0], [0.58, 0.0]], rtol=1e-6)
+    assert allocation.alpha.grad is None
+    bounded = np.clip(np.linspace(-3, 3, 12, dtype=np.float32), -1, 1).reshape(4, 3)
+    np.testing.assert_allclose(heads.weight.detach().numpy(), bounded, rtol=1e-6)
 
 
 def test_penalty_has_sklearn_meaning_of_C():
@@ -42,7 +51,7 @@ def test_alpha_is_not_trained_by_the_optimizer(shared_factor_data):
     X, Y = shared_factor_data
     clf = MultiTaskClassifier(max_epochs=1, random_state=0).fit(X, Y)
     optimised = {id(p) for group in clf.net_.optimizer_.param_groups for p in group["params"]}
-    assert id(clf.net_.module_.alpha) not in optimised
+    assert id(clf.net_.module_.allocation.alpha) not in optimised
 
 
 def _unrelated_task_data(seed, n=1000):
