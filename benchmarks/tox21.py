@@ -3,7 +3,7 @@
     python benchmarks/tox21.py --seeds 0 1 2 --out benchmarks/results/tox21.jsonl
     python benchmarks/tox21.py --report benchmarks/results/tox21.jsonl
 
-Data: ``mtl_sklearn.__main__.tox21_fingerprints()`` (the main job's features): ECFP radius 2,
+Data: ``mtl_sklearn.datasets.load_tox21_fingerprints()`` (the main job's features): ECFP radius 2,
 2,048 bits, sparse; 7,823 molecules (8 SMILES RDKit cannot parse are left out), 12 tasks with
 NaN for missing labels. Converted once to a float32 CSR matrix, which every method gets.
 
@@ -20,11 +20,11 @@ for model selection, early stopping and λ:
 Methods (all on the same splits, in one run):
 
 - ``mtl_default``: ``MultiTaskClassifier(random_state=seed)``, every default, on train+valid.
-- ``mtl_recommended``: ``MultiTaskClassifier(**TOX21_MODEL, random_state=seed)`` (the main job's
+- ``mtl_recommended``: ``MultiTaskClassifier(**TOX21_PARAMS, random_state=seed)`` (the main job's
   settings, ``lambdas="auto"``, early stopping), validation_fraction as above. Also recorded:
   the test ROC-AUC of its network alone and of its baselines alone, and the λ chosen.
 - ``mtl_recommended_rf``: the same with ``baseline=RandomForestClassifier(200)``.
-- ``mtl_grid``: ``GridSearchCV`` over a few of TOX21_MODEL's settings (``--grid``), on
+- ``mtl_grid``: ``GridSearchCV`` over a few of TOX21_PARAMS's settings (``--grid``), on
   train+valid with ``PredefinedSplit`` (train rows -1: always trained on; valid rows fold 0),
   scored by the mean over tasks of ``score_tasks(..., metric="roc_auc")``, refitted on
   train+valid with the best settings. Each of its fits also holds out ``validation_fraction`` of
@@ -34,7 +34,7 @@ Methods (all on the same splits, in one run):
   train+valid), ``rf`` (200 trees, train+valid), ``hgb`` (``HistGradientBoostingClassifier``,
   defaults but ``early_stopping=True``: its default "auto" switches early stopping off below
   10,000 rows; it holds out 10 % of the rows it gets; dense X; train+valid), ``single_task_net``
-  (``MultiTaskClassifier(**TOX21_MODEL, lambdas=1.0, baseline="drop")`` fitted on a one-column Y
+  (``MultiTaskClassifier(**TOX21_PARAMS, lambdas=1.0, baseline="drop")`` fitted on a one-column Y
   of that task's labelled train+valid rows: the same network trained on one task at a time).
 
 Output: one JSON line per seed × method (per-task test ROC-AUC, mean, fit seconds, extras).
@@ -51,7 +51,6 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 
 TASK_METHODS = ["logreg", "rf", "hgb", "single_task_net"]
 MTL_METHODS = ["mtl_default", "mtl_recommended", "mtl_recommended_rf", "mtl_grid"]
@@ -71,10 +70,10 @@ GRIDS = {
 
 
 def load():
-    from mtl_sklearn.__main__ import tox21_fingerprints
+    from mtl_sklearn.datasets import load_tox21_fingerprints
 
-    X, Y, n_unparsed = tox21_fingerprints()
-    return sp.csr_matrix(X, dtype=np.float32), Y, n_unparsed
+    tox21 = load_tox21_fingerprints()
+    return tox21.data, tox21.target, tox21.n_unparsed
 
 
 def split(n_rows, seed):
@@ -128,7 +127,7 @@ def run_mtl(method, seed, X, Y, train, valid, test, grid):
     from sklearn.model_selection import GridSearchCV, PredefinedSplit
 
     from mtl_sklearn import MultiTaskClassifier
-    from mtl_sklearn.__main__ import TOX21_MODEL
+    from mtl_sklearn.datasets import TOX21_PARAMS
 
     fit_rows = np.concatenate([train, valid])
     fraction = len(valid) / len(fit_rows)
@@ -137,14 +136,14 @@ def run_mtl(method, seed, X, Y, train, valid, test, grid):
     if method == "mtl_default":
         est = MultiTaskClassifier(random_state=seed)
     elif method == "mtl_recommended":
-        est = MultiTaskClassifier(**TOX21_MODEL, validation_fraction=fraction, random_state=seed)
+        est = MultiTaskClassifier(**TOX21_PARAMS, validation_fraction=fraction, random_state=seed)
     elif method == "mtl_recommended_rf":
-        params = {**TOX21_MODEL, "baseline": RandomForestClassifier(200, n_jobs=-1, random_state=seed)}
+        params = {**TOX21_PARAMS, "baseline": RandomForestClassifier(200, n_jobs=-1, random_state=seed)}
         est = MultiTaskClassifier(**params, validation_fraction=fraction, random_state=seed)
     elif method == "mtl_grid":
         test_fold = np.r_[np.full(len(train), -1), np.zeros(len(valid), dtype=int)]
         est = GridSearchCV(
-            MultiTaskClassifier(**TOX21_MODEL, validation_fraction=fraction, random_state=seed),
+            MultiTaskClassifier(**TOX21_PARAMS, validation_fraction=fraction, random_state=seed),
             GRIDS[grid],
             scoring=mean_auc_scorer,
             cv=PredefinedSplit(test_fold),
@@ -183,7 +182,7 @@ def run_per_task(method, seed, X, Y, train, valid, test):
     from sklearn.metrics import roc_auc_score
 
     from mtl_sklearn import MultiTaskClassifier
-    from mtl_sklearn.__main__ import TOX21_MODEL
+    from mtl_sklearn.datasets import TOX21_PARAMS
 
     fit_rows = np.concatenate([train, valid])
     fraction = len(valid) / len(fit_rows)
@@ -212,7 +211,7 @@ def run_per_task(method, seed, X, Y, train, valid, test):
             model.fit(X_dense[rows], y[rows])
             extra["chosen"].append({"n_iter": int(model.n_iter_)})
         elif method == "single_task_net":
-            params = {**TOX21_MODEL, "lambdas": 1.0, "baseline": "drop"}
+            params = {**TOX21_PARAMS, "lambdas": 1.0, "baseline": "drop"}
             model = MultiTaskClassifier(**params, validation_fraction=fraction, random_state=seed)
             model.fit(X[rows], Y.iloc[rows][[task]])
             extra["chosen"].append({"epochs": len(model.history_)})

@@ -8,7 +8,7 @@ of them read the androgen receptor, two the estrogen receptor...), so one
 network that reads every assay's labels can learn what they share.
 
 This example turns molecules into ECFP fingerprints (the ``chem`` extra:
-``pip install "mtl-sklearn[chem]"``), trains ``MultiTaskClassifier`` with
+``pip install -c constraints.txt ".[chem]"`` from the repository), trains ``MultiTaskClassifier`` with
 early stopping, shows its learning curves, and compares its test ROC-AUC per
 assay with per-assay logistic regression. ``benchmarks/tox21.py`` runs the
 full MoleculeNet protocol (three splits, more models).
@@ -19,27 +19,22 @@ full MoleculeNet protocol (three splits, more models).
 # -------------------------
 #
 # ``load_tox21`` gives SMILES strings and one column per assay (NaN where the
-# molecule was not tested). scikit-fingerprints parses them with RDKit; the 8
-# SMILES that RDKit cannot parse are left out, with their labels. ECFP
-# fingerprints (radius 2, 2,048 bits) are sparse, and stay sparse all the way
+# molecule was not tested); ``load_tox21_fingerprints`` parses them with RDKit
+# through scikit-fingerprints (the 8 SMILES that RDKit cannot parse are left
+# out, with their labels) and turns each molecule into an ECFP fingerprint
+# (radius 2, 2,048 bits). Fingerprints are sparse, and stay sparse all the way
 # to the network, which densifies one batch at a time.
 
 import matplotlib.pyplot as plt
 import pandas as pd
-from skfp.fingerprints import ECFPFingerprint
-from skfp.preprocessing import MolFromSmilesTransformer
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
 from mtl_sklearn import MultiTaskClassifier, score_tasks
-from mtl_sklearn.datasets import load_tox21
+from mtl_sklearn.datasets import TOX21_PARAMS, load_tox21_fingerprints
 
-data = load_tox21(as_frame=True)
-parse = MolFromSmilesTransformer(valid_only=True, suppress_warnings=True)
-molecules, labels = parse.transform_x_y(data.data["smiles"], data.target.to_numpy())
-Y = pd.DataFrame(labels, columns=data.target.columns)
-X = ECFPFingerprint(fp_size=2048, radius=2, sparse=True).transform(molecules)
+tox21 = load_tox21_fingerprints()
+X, Y = tox21.data, tox21.target
 X_train, X_test, Y_train, Y_test = train_test_split(X, Y, test_size=0.2, random_state=0)
 print(f"{X.shape[0]:,} molecules, {X.nnz / X.shape[0]:.0f} bits set per molecule on average")
 print(Y_train.notna().sum().rename("labelled training molecules").to_frame().T.to_string())
@@ -48,21 +43,18 @@ print(Y_train.notna().sum().rename("labelled training molecules").to_frame().T.t
 # Learning curves
 # ---------------
 #
-# Fingerprints of a few thousand molecules are easy to overfit: one wide layer
-# with dropout, a small learning rate, and ``early_stopping=True``, which holds
-# out ``validation_fraction`` (20 %) of the training molecules, stops when
-# their loss has not improved for ``n_iter_no_change`` epochs and keeps the
-# best epoch's weights. ``history_`` (skorch's history) holds both losses.
+# Fingerprints of a few thousand molecules are easy to overfit. ``TOX21_PARAMS``
+# holds settings that suit them, which the main job (``python -m
+# mtl_sklearn``) uses too: one wide layer with dropout, a small learning rate,
+# and ``early_stopping=True``, which holds out ``validation_fraction`` (20 %)
+# of the training molecules, stops when their loss has not improved for
+# ``n_iter_no_change`` epochs and keeps the best epoch's weights. Here the
+# network first trains alone (``lambdas=1.0``, no baseline). ``history_``
+# (skorch's history) holds both losses.
 
-settings = dict(
-    module__hidden_sizes=(512,),
-    module__dropout=0.5,
-    lr=1e-4,
-    early_stopping=True,
-    n_iter_no_change=5,
-    random_state=0,
-)
-network = MultiTaskClassifier(**settings, baseline="drop").fit(X_train, Y_train)
+print(TOX21_PARAMS)
+network_alone = {**TOX21_PARAMS, "lambdas": 1.0, "baseline": "drop"}
+network = MultiTaskClassifier(**network_alone, random_state=0).fit(X_train, Y_train)
 history = network.history_
 best = history[:, "valid_loss"].index(min(history[:, "valid_loss"]))
 
@@ -79,15 +71,14 @@ fig.tight_layout()
 # The network blended with a per-assay baseline
 # ---------------------------------------------
 #
-# ``lambdas="auto"`` fits a per-assay baseline (here logistic regression, the
-# field's usual choice on fingerprints) and chooses, per assay, the blend
-# ``λ · network + (1 − λ) · baseline`` with the lowest log-loss on the
-# held-out molecules: never worse there than the baseline alone. The same
-# held-out molecules stop the training early.
+# ``TOX21_PARAMS`` itself sets ``lambdas="auto"``: it fits a per-assay
+# baseline (here logistic regression, the field's usual choice on
+# fingerprints) and chooses, per assay, the blend ``λ · network + (1 − λ) ·
+# baseline`` with the lowest log-loss on the held-out molecules: never worse
+# there than the baseline alone. The same held-out molecules stop the
+# training early.
 
-model = MultiTaskClassifier(
-    **settings, lambdas="auto", baseline=LogisticRegression(C=0.05, max_iter=2000)
-).fit(X_train, Y_train)
+model = MultiTaskClassifier(**TOX21_PARAMS, random_state=0).fit(X_train, Y_train)
 
 
 def baseline_roc_auc(model, X, Y):

@@ -17,53 +17,22 @@ import time
 import numpy as np
 import pandas as pd
 from sklearn.ensemble import RandomForestClassifier
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import KFold, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from mtl_sklearn import MultiTaskClassifier, score_tasks
-from mtl_sklearn.datasets import load_penguins, load_tox21
-
-# Settings for 2,048-bit fingerprints of a few thousand molecules: one wide
-# layer with dropout, a small learning rate and early stopping (they overfit
-# within a few epochs), and the field's usual per-task baseline.
-TOX21_MODEL = dict(
-    module__hidden_sizes=(512,),
-    module__dropout=0.5,
-    lr=1e-4,
-    early_stopping=True,
-    n_iter_no_change=5,
-    lambdas="auto",
-    baseline=LogisticRegression(C=0.05, max_iter=2000),
-)
-
-
-def tox21_fingerprints():
-    """ECFP fingerprints (radius 2, 2,048 bits, sparse) and labels of Tox21's molecules.
-
-    SMILES that RDKit cannot parse are left out (8 of 7,831), and counted.
-    """
-    try:
-        from skfp.fingerprints import ECFPFingerprint
-        from skfp.preprocessing import MolFromSmilesTransformer
-    except ImportError as error:
-        raise SystemExit(
-            "The Tox21 job needs RDKit and scikit-fingerprints: "
-            "pip install -c constraints.txt '.[chem]' (README)."
-        ) from error
-    data = load_tox21(as_frame=True)
-    parse = MolFromSmilesTransformer(valid_only=True, suppress_warnings=True)
-    molecules, labels = parse.transform_x_y(data.data["smiles"], data.target.to_numpy())
-    Y = pd.DataFrame(labels, columns=data.target.columns)
-    X = ECFPFingerprint(fp_size=2048, radius=2, sparse=True).transform(molecules)
-    return X, Y, len(data.target) - len(Y)
+from mtl_sklearn.datasets import TOX21_PARAMS, load_penguins, load_tox21_fingerprints
 
 
 def tox21_job():
     start = time.perf_counter()
-    X, Y, n_unparsed = tox21_fingerprints()
+    try:
+        tox21 = load_tox21_fingerprints()
+    except ImportError as error:
+        raise SystemExit(str(error)) from error
+    X, Y, n_unparsed = tox21.data, tox21.target, tox21.n_unparsed
     print(
         f"Tox21: {X.shape[0]:,} molecules ({n_unparsed} SMILES RDKit cannot parse left out), "
         f"ECFP radius 2, {X.shape[1]:,} bits (sparse), {Y.shape[1]} tasks, "
@@ -72,7 +41,7 @@ def tox21_job():
     train, test = train_test_split(np.arange(len(Y)), test_size=0.2, random_state=0)
     print(f"fixed random split: {len(train):,} molecules to train on, {len(test):,} to test\n")
 
-    model = MultiTaskClassifier(**TOX21_MODEL, verbose=1, random_state=0)
+    model = MultiTaskClassifier(**TOX21_PARAMS, verbose=1, random_state=0)
     model.fit(X[train], Y.iloc[train])
     scores = {"MultiTaskClassifier": score_tasks(model, X[test], Y.iloc[test], metric="roc_auc")}
     scores["per-task logistic regression"] = _roc_auc(model.baselines_, X[test], Y.iloc[test])
