@@ -121,8 +121,8 @@ class MultiTaskNet(NeuralNet):
     # written: a single pass gains nothing from compiling, and each new batch
     # shape would compile again.
     def infer(self, x, **fit_params):
-        module = self.module_ if self.module_.training else _as_written(self.module_)
-        return module(x, **fit_params)
+        written = _as_written(self.module_)  # whose mode skorch sets (torch 2.4's wrapper keeps its own)
+        return (self.module_ if written.training else written)(x, **fit_params)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         return (self.criterion_ if training else _as_written(self.criterion_))(y_pred, y_true)

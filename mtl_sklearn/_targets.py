@@ -62,6 +62,8 @@ def _missing_mask(column, missing_label):
 def labelled_values(column, missing):
     """The labels of ``column`` where not ``missing``, objects inferred to one dtype."""
     values = column[~missing]
+    if hasattr(values.dtype, "numpy_dtype"):  # pandas' nullable Int64, boolean...: no NA left
+        return values.to_numpy(dtype=values.dtype.numpy_dtype)
     if values.dtype == object:
         values = values.infer_objects()
     return values.to_numpy()
