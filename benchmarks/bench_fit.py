@@ -285,12 +285,7 @@ def run_one(args):
         auc.append(roc_auc_score(Y_test[rows, t], proba[rows, t]))
     result = dict(
         method=args.method,
-        rows=args.rows,
-        features=args.features,
-        tasks=args.tasks,
-        sparse=args.sparse,
-        device=args.device,
-        epochs=args.epochs,
+        **setting(args),
         fit_seconds=float(np.median(seconds)),
         fit_seconds_all=[round(s, 3) for s in seconds],
         predict_rows_per_second=float(len(proba) / predict_seconds),
@@ -331,6 +326,18 @@ class RssSampler:
 def _rss_mb():
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def setting(args):
+    """The setting of a run, as every result line records it."""
+    return dict(
+        rows=args.rows,
+        features=args.features,
+        tasks=args.tasks,
+        sparse=args.sparse,
+        device=args.device,
+        epochs=args.epochs,
+    )
 
 
 def add_setting_arguments(parser):

@@ -14,7 +14,7 @@ import json
 import time
 
 import numpy as np
-from bench_fit import FITS, add_setting_arguments, make_data
+from bench_fit import FITS, add_setting_arguments, make_data, setting
 
 
 def main():
@@ -42,12 +42,7 @@ def main():
     print(
         json.dumps(
             dict(
-                rows=args.rows,
-                features=args.features,
-                tasks=args.tasks,
-                sparse=args.sparse,
-                device=args.device,
-                epochs=args.epochs,
+                **setting(args),
                 median_seconds=medians,
                 ratio_to_tuned_loop={m: medians[m] / medians["tuned_loop"] for m in methods}
                 if "tuned_loop" in medians

@@ -18,36 +18,53 @@ def _rows(name):
     )
 
 
+def _markdown(header, body):
+    """A Markdown table: ``header`` is a list of column names, ``body`` a list of rows of cells."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(cells) + " |" for cells in body])
+
+
 def methods_table(rows):
     tuned = next(r["fit_seconds"] for r in rows if r["method"] == "tuned_loop")
-    lines = [
-        "| method | fit s (median) | × tuned loop | accuracy | ROC-AUC | peak RSS MB | predict rows/s |",
-        "|---|---|---|---|---|---|---|",
+    header = [
+        "method",
+        "fit s (median)",
+        "× tuned loop",
+        "accuracy",
+        "ROC-AUC",
+        "peak RSS MB",
+        "predict rows/s",
     ]
-    for r in rows:
-        lines.append(
-            f"| {r['method']} | {r['fit_seconds']:.2f} | {r['fit_seconds'] / tuned:.2f} "
-            f"| {r['accuracy']:.4f} | {r['roc_auc']:.4f} | {r['peak_rss_mb']:.0f} "
-            f"| {r['predict_rows_per_second']:,.0f} |"
-        )
-    return "\n".join(lines)
+    body = [
+        [
+            r["method"],
+            f"{r['fit_seconds']:.2f}",
+            f"{r['fit_seconds'] / tuned:.2f}",
+            f"{r['accuracy']:.4f}",
+            f"{r['roc_auc']:.4f}",
+            f"{r['peak_rss_mb']:.0f}",
+            f"{r['predict_rows_per_second']:,.0f}",
+        ]
+        for r in rows
+    ]
+    return _markdown(header, body)
 
 
 def ratio_table(rows):
-    lines = [
-        "| device | rows | features | tasks | sparse | epochs | median fit s | × tuned loop |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
+    header = ["device", "rows", "features", "tasks", "sparse", "epochs", "median fit s", "× tuned loop"]
+    body = []
     for r in rows:
         seconds = ", ".join(f"{m} {s:.2f}" for m, s in r["median_seconds"].items())
         ratios = ", ".join(
             f"{m} {x:.2f}" for m, x in (r["ratio_to_tuned_loop"] or {}).items() if m != "tuned_loop"
         )
-        lines.append(
-            f"| {r['device']} | {r['rows']:,} | {r['features']} | {r['tasks']} | {r['sparse']} "
-            f"| {r['epochs']} | {seconds} | {ratios or '–'} |"
-        )
-    return "\n".join(lines)
+        setting = [
+            r["device"],
+            f"{r['rows']:,}",
+            *(str(r[k]) for k in ("features", "tasks", "sparse", "epochs")),
+        ]
+        body.append([*setting, seconds, ratios or "–"])
+    return _markdown(header, body)
 
 
 def _setting(r):
@@ -56,42 +73,54 @@ def _setting(r):
 
 def scaling_table(rows):
     """One line per (setting, method) of the sweeps: per-epoch cost, memory, predict throughput."""
-    lines = [
-        "| rows | features | tasks | sparse | method | s per epoch | × tuned loop "
-        "| fit extra RSS MB | X MB | predict rows/s |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ]
+    header = ["rows", "features", "tasks", "sparse", "method", "s per epoch", "× tuned loop"]
+    header += ["fit extra RSS MB", "X MB", "predict rows/s"]
     tuned = {_setting(r): r["fit_seconds"] for r in rows if r["method"] == "tuned_loop"}
-    for r in rows:
-        ratio = f"{r['fit_seconds'] / tuned[_setting(r)]:.2f}" if _setting(r) in tuned else "–"
-        lines.append(
-            f"| {r['rows']:,} | {r['features']:,} | {r['tasks']} | {r['sparse']} | {r['method']} "
-            f"| {r['fit_seconds'] / r['epochs']:.3f} | {ratio} | {r['fit_extra_rss_mb']:.0f} "
-            f"| {r['x_mb']:.0f} | {r['predict_rows_per_second']:,.0f} |"
-        )
-    return "\n".join(lines)
+    body = [
+        [
+            f"{r['rows']:,}",
+            f"{r['features']:,}",
+            str(r["tasks"]),
+            str(r["sparse"]),
+            r["method"],
+            f"{r['fit_seconds'] / r['epochs']:.3f}",
+            f"{r['fit_seconds'] / tuned[_setting(r)]:.2f}" if _setting(r) in tuned else "–",
+            f"{r['fit_extra_rss_mb']:.0f}",
+            f"{r['x_mb']:.0f}",
+            f"{r['predict_rows_per_second']:,.0f}",
+        ]
+        for r in rows
+    ]
+    return _markdown(header, body)
 
 
 def sweep_table(rows):
     """Seconds per epoch of each method across a sweep's values, fits interleaved."""
-    lines = ["| sweep | method | seconds per epoch | × the first value |", "|---|---|---|---|"]
-    for r in rows:
-        per_epoch = ", ".join(f"{int(v):,}: {s:.3f}" for v, s in r["seconds_per_epoch"].items())
-        ratios = ", ".join(f"{int(v):,}: {x:.2f}" for v, x in r["ratio_to_first"].items())
-        lines.append(f"| {r['sweep']} | {r['method']} | {per_epoch} | {ratios} |")
-    return "\n".join(lines)
+    body = [
+        [
+            r["sweep"],
+            r["method"],
+            ", ".join(f"{int(v):,}: {s:.3f}" for v, s in r["seconds_per_epoch"].items()),
+            ", ".join(f"{int(v):,}: {x:.2f}" for v, x in r["ratio_to_first"].items()),
+        ]
+        for r in rows
+    ]
+    return _markdown(["sweep", "method", "seconds per epoch", "× the first value"], body)
 
 
 def step_table(rows):
     """Tensor operations and kernel launches per optimiser step of each method."""
-    lines = [
-        "| device | method | tensor operations per step | kernel launches per step |",
-        "|---|---|---|---|",
+    body = [
+        [
+            r["device"],
+            r["method"],
+            f"{r['operations_per_step']:.1f}",
+            "–" if r["kernel_launches_per_step"] is None else f"{r['kernel_launches_per_step']:.1f}",
+        ]
+        for r in rows
     ]
-    for r in rows:
-        launches = "–" if r["kernel_launches_per_step"] is None else f"{r['kernel_launches_per_step']:.1f}"
-        lines.append(f"| {r['device']} | {r['method']} | {r['operations_per_step']:.1f} | {launches} |")
-    return "\n".join(lines)
+    header = ["device", "method", "tensor operations per step", "kernel launches per step"]
+    return _markdown(header, body)
 
 
 if __name__ == "__main__":
