@@ -18,27 +18,46 @@ def default_baseline(sparse):
     return make_pipeline(StandardScaler(with_mean=not sparse), LogisticRegression(max_iter=1000))
 
 
-def fit_baselines(baseline, X, classes, codes, seed):
+def fit_baselines(baseline, X, classes, codes, seed, task_names):
     """Clone and fit ``baseline`` per task on that task's labelled rows.
 
-    Each baseline learns the task's original labels, so its ``classes_`` are
-    ``classes[t]`` in the same order. Images are flattened to one row each.
+    Each baseline learns the task's original labels. Images are flattened to
+    one row each. A baseline that fails raises a ValueError naming the task.
     """
     X = X.reshape(len(X), -1) if X.ndim > 2 else X
     baselines = []
-    for t, task_classes in enumerate(classes):
+    for t, (task_classes, name) in enumerate(zip(classes, task_names)):
         labelled = codes[:, t] != MISSING
         estimator = clone(baseline)
         seeds = {k: seed for k in estimator.get_params() if k.endswith("random_state")}
         estimator.set_params(**seeds)
-        baselines.append(estimator.fit(X[labelled], task_classes[codes[labelled, t]]))
+        try:
+            baselines.append(estimator.fit(X[labelled], task_classes[codes[labelled, t]]))
+        except Exception as error:
+            raise ValueError(
+                f"The baseline {baseline!r} failed on task {name!r} ({labelled.sum()} labelled rows): "
+                f"{type(error).__name__}: {error}"
+            ) from error
     return baselines
 
 
-def baseline_probas(baselines, X):
-    """One ``(n_samples, n_classes_t)`` array of probabilities per task."""
+def baseline_probas(baselines, X, classes):
+    """One ``(n_samples, n_classes_t)`` array of probabilities per task, columns in ``classes[t]``'s order.
+
+    A baseline's columns follow its own ``classes_``; a class it never saw
+    (it was fitted on rows without it) gets probability 0.
+    """
     X = X.reshape(len(X), -1) if X.ndim > 2 else X
-    return [estimator.predict_proba(X).astype(np.float64) for estimator in baselines]
+    probas = []
+    for estimator, task_classes in zip(baselines, classes):
+        proba = estimator.predict_proba(X).astype(np.float64)
+        seen = np.asarray(getattr(estimator, "classes_", task_classes))
+        if not np.array_equal(seen, task_classes):
+            aligned = np.zeros((len(proba), len(task_classes)))
+            aligned[:, np.searchsorted(task_classes, seen)] = proba
+            proba = aligned
+        probas.append(proba)
+    return probas
 
 
 def blend(net_probas, base_probas, lambdas):
@@ -52,6 +71,8 @@ def blend(net_probas, base_probas, lambdas):
 
 
 LAMBDA_GRID = np.linspace(0.0, 1.0, 11)
+MIN_HELD_OUT_LABELS = 5  # fewer labels to score λ on, and λ falls back to FALLBACK_LAMBDA
+FALLBACK_LAMBDA = 0.5  # by convexity, its log-loss is at most the mean of the network's and the baseline's
 
 
 def _labelled_log_loss(y, labelled, n_classes, proba):
@@ -63,7 +84,8 @@ def choose_lambdas(net_probas, base_probas, codes, task_names):
 
     ``net_probas[t]`` is None for a task the network dropped (λ = 0). λ = 0 is
     the baseline itself, so the chosen blend is never worse than the baseline
-    on these rows. A task without labelled rows here gets λ = 0.5.
+    on these rows. A task with fewer than ``MIN_HELD_OUT_LABELS`` labelled
+    rows here gets λ = ``FALLBACK_LAMBDA``.
 
     Returns
     -------
@@ -71,21 +93,21 @@ def choose_lambdas(net_probas, base_probas, codes, task_names):
     scores : DataFrame
         Per task: held-out count, log-loss of network, baseline and blend, λ.
     """
-    lambdas, rows = np.full(len(task_names), 0.5), []
+    lambdas, rows = np.full(len(task_names), FALLBACK_LAMBDA), []
     for t, (p_net, p_base) in enumerate(zip(net_probas, base_probas)):
         labelled = codes[:, t] != MISSING
         y, n_classes = codes[labelled, t], p_base.shape[1]
-        if not labelled.any():
-            rows.append((0, np.nan, np.nan, np.nan, lambdas[t]))
-            continue
         p_base = p_base / p_base.sum(axis=1, keepdims=True)  # float32 baselines sum to 1 ± 1e-7
         loss = partial(_labelled_log_loss, y, labelled, n_classes)
+        network = np.nan if p_net is None or not labelled.any() else loss(p_net)
         if p_net is None:
-            lambdas[t], network = 0.0, np.nan
-        else:
-            losses = [loss(lam * p_net + (1 - lam) * p_base) for lam in LAMBDA_GRID]
-            lambdas[t], network = LAMBDA_GRID[int(np.argmin(losses))], losses[-1]
+            lambdas[t] = 0.0
+        elif labelled.sum() >= MIN_HELD_OUT_LABELS:
+            lambdas[t] = LAMBDA_GRID[
+                int(np.argmin([loss(lam * p_net + (1 - lam) * p_base) for lam in LAMBDA_GRID]))
+            ]
         blended = p_base if p_net is None else lambdas[t] * p_net + (1 - lambdas[t]) * p_base
-        rows.append((int(labelled.sum()), network, loss(p_base), loss(blended), lambdas[t]))
+        baseline, blend_loss = (loss(p_base), loss(blended)) if labelled.any() else (np.nan, np.nan)
+        rows.append((int(labelled.sum()), network, baseline, blend_loss, lambdas[t]))
     columns = ["n_valid", "network_log_loss", "baseline_log_loss", "blend_log_loss", "lambda"]
     return lambdas, pd.DataFrame(rows, index=pd.Index(task_names, name="task"), columns=columns)

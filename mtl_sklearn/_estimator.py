@@ -1,5 +1,9 @@
 """MultiTaskClassifier: one shared network for several classification tasks."""
 
+import copy
+import functools
+import warnings
+from functools import partial
 from numbers import Integral, Real
 from typing import ClassVar
 
@@ -13,9 +17,10 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._blend import baseline_probas, blend, choose_lambdas, default_baseline, fit_baselines
 from ._compat import HasMethods, Interval, Options, StrOptions, _fit_context
 from ._layout import TaskLayout
-from ._net import train_network
+from ._net import CONTINUABLE, CONTINUABLE_PREFIXES, retune, train_network
 from ._scoring import score_tasks
-from ._targets import MISSING, check_missing_label, encode_targets, encode_with_classes
+from ._split import held_out_rows
+from ._targets import MISSING, check_missing_label, encode_targets, encode_with_classes, task_columns
 from ._trunks import ConvTrunk, MLPTrunk
 
 __all__ = ["MultiTaskClassifier"]
@@ -29,6 +34,24 @@ EXTRA_PARAM_PREFIXES = (
     "iterator_valid__",
     "compile__",
 )
+# Parameters that only concern starting a fit: training further ignores them
+STARTING_PARAMS = ("warm_start", "random_state", "early_stopping", "validation_fraction", "n_iter_no_change")
+
+
+def _all_or_nothing(fit_method):
+    """A fit method that either succeeds or leaves the estimator's attributes as they were."""
+
+    @functools.wraps(fit_method)
+    def wrapper(estimator, *args, **kwargs):
+        before = dict(vars(estimator))
+        try:
+            return fit_method(estimator, *args, **kwargs)
+        except BaseException:  # KeyboardInterrupt too: the fit did not happen
+            vars(estimator).clear()
+            vars(estimator).update(before)
+            raise
+
+    return wrapper
 
 
 class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
@@ -55,20 +78,23 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         (or ``(batch, ...)``, flattened). Lazy layers (``nn.LazyLinear``) work.
         None uses :class:`MLPTrunk` for 2-D ``X`` and :class:`ConvTrunk` for
         images ``(n, channels, height, width)``.
-    lambdas : float, array-like of shape (n_tasks,) or "auto", default=1.0
+    lambdas : float, array-like of shape (n_tasks,), dict, Series or "auto", default=1.0
         λ_t in [0, 1]: the weight of task t's loss in training the network and
         of the network in its blend with the baseline. 1 uses the network
         alone, 0 the baseline alone (the task then does not shape the network).
-        "auto" chooses λ_t per task: a first fit on ``1 - validation_fraction``
-        of the rows (every λ = 1) scores the blends λ ∈ {0, 0.1, …, 1} by
-        log-loss on the other rows and keeps the best of each task (so it is
-        never worse there than the baseline, λ = 0); then the network and
-        baselines are refitted on all rows with those λ. A task without
-        held-out labels gets λ = 0.5 (by convexity, no worse than the mean of
-        the two log-losses).
+        A dict or Series gives λ by task name. "auto" chooses λ_t per task: a
+        first fit on ``1 - validation_fraction`` of the rows (every λ = 1)
+        scores the blends λ ∈ {0, 0.1, …, 1} by log-loss on the other rows and
+        keeps the best of each task (so it is never worse there than the
+        baseline, λ = 0); then the network and baselines are refitted on all
+        rows with those λ. A task with fewer than 5 held-out labels gets
+        λ = 0.5 (by convexity, no worse than the mean of the two log-losses).
     validation_fraction : float, default=0.2
         Share of the rows held out to choose λ when ``lambdas="auto"`` and to
         stop training when ``early_stopping=True`` (the same rows for both).
+        They are drawn at random, then adjusted so that every class of every
+        task keeps a labelled row for training, and a class with two labels
+        or more one on each side.
     early_stopping : bool, default=False
         Stop training when the network's loss on the held-out
         ``validation_fraction`` of the rows has not improved for
@@ -216,7 +242,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
 
     _parameter_constraints: ClassVar[dict] = {
         "module": [None, callable],
-        "lambdas": [Interval(Real, 0, 1, closed="both"), "array-like", StrOptions({"auto"})],
+        "lambdas": [Interval(Real, 0, 1, closed="both"), "array-like", dict, StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "early_stopping": ["boolean"],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -334,13 +360,24 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
                 f"with one of {', '.join(EXTRA_PARAM_PREFIXES)}"
             )
 
-    def _check_lambdas(self, n_tasks, task_names):
-        lambdas = np.asarray(self.lambdas, dtype=float)
+    def _check_lambdas(self, task_names):
+        """λ per task from ``lambdas``: a scalar, one value per task, or a dict or Series by task name."""
+        lambdas = self.lambdas
+        if isinstance(lambdas, (dict, pd.Series)):
+            given = {str(name): value for name, value in dict(lambdas).items()}
+            missing, unexpected = sorted(set(task_names) - set(given)), sorted(set(given) - set(task_names))
+            if missing or unexpected:
+                raise ValueError(
+                    f"lambdas names tasks that do not match Y's: missing {missing}, unexpected "
+                    f"{unexpected}; give one value per task name of {task_names}."
+                )
+            lambdas = [given[name] for name in task_names]
+        lambdas = np.asarray(lambdas, dtype=float)
         if lambdas.ndim == 0:
-            lambdas = np.full(n_tasks, float(lambdas))
-        if lambdas.shape != (n_tasks,):
+            lambdas = np.full(len(task_names), float(lambdas))
+        if lambdas.shape != (len(task_names),):
             raise ValueError(
-                f"lambdas has {lambdas.size} values but Y has {n_tasks} tasks "
+                f"lambdas has {lambdas.size} values but Y has {len(task_names)} tasks "
                 f"({', '.join(task_names)}); pass one value per task or a scalar."
             )
         if not np.all((lambdas >= 0) & (lambdas <= 1)):
@@ -367,6 +404,9 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
                     "needs numeric features. Encode them first, e.g. with a "
                     "OneHotEncoder in a ColumnTransformer."
                 )
+        shape = tuple(getattr(X, "shape", ()))
+        if not reset and len(shape) == 4 and shape[1:] != self.input_shape_:
+            raise ValueError(_image_shape_message(shape[1:], self.input_shape_))
         try:
             X = validate_data(self, X, reset=reset, accept_sparse="csr", dtype=np.float32, allow_nd=True)
         except ValueError as error:
@@ -377,16 +417,14 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
                 "needs numeric features. Encode strings first, e.g. with a "
                 "OneHotEncoder in a ColumnTransformer."
             ) from error
-        if isinstance(X, np.ndarray) and not X.flags.writeable:
-            X = X.copy()  # torch cannot share memory with a read-only array
+        if isinstance(X, np.ndarray) and (not X.flags.writeable or min(X.strides, default=0) < 0):
+            X = np.ascontiguousarray(X) if X.flags.writeable else X.copy()  # torch takes neither as it is
         if X.ndim not in (2, 4):
             raise ValueError(
                 f"X has {X.ndim} dimensions; pass tabular X of shape (n_samples, "
                 "n_features) or images of shape (n_samples, channels, height, width)."
             )
-        if reset:
-            self.input_shape_ = tuple(X.shape[1:])
-        elif tuple(X.shape[1:]) != self.input_shape_:
+        if not reset and tuple(X.shape[1:]) != self.input_shape_:
             raise ValueError(
                 f"X has samples of shape {tuple(X.shape[1:])} but the model was "
                 f"fitted on samples of shape {self.input_shape_}."
@@ -409,6 +447,8 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
                 "early_stopping=True holds out validation_fraction of the rows itself; "
                 "pass train_split=None, or early_stopping=False to use your train_split."
             )
+        if isinstance(self.lambdas, str) and self.baseline == "drop":
+            raise ValueError("lambdas='auto' chooses a blend with the baseline; baseline='drop' fits none.")
 
     def _net_settings(self, X):
         """The parameters of the skorch net, by skorch's names."""
@@ -429,9 +469,13 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
             **self._extra_params(),
         }
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @_fit_context(prefer_skip_nested_validation=False)
+    @_all_or_nothing
     def fit(self, X, y):
         """Fit the shared network and the per-task baselines.
+
+        A fit either succeeds or raises and leaves the estimator as it was
+        (unfitted, or with its previous model).
 
         Parameters
         ----------
@@ -452,39 +496,39 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
         if self.warm_start and hasattr(self, "net_"):
-            return self.partial_fit(X, y)
+            return self._train_further(X, y)
         self._check_settings()
         X = self._validate_X(X, reset=True)
-        task_names, classes, codes, one_dimensional = encode_targets(y, self.missing_label)
-        if codes.shape[0] != X.shape[0]:
-            raise ValueError(
-                f"X has {X.shape[0]} rows but Y has {codes.shape[0]}; each row of "
-                "Y must hold the labels of the same row of X."
-            )
-        layout = TaskLayout([len(c) for c in classes])
+        targets = encode_targets(y, self.missing_label)
+        _check_rows(X, targets.codes)
+        layout = TaskLayout([len(c) for c in targets.classes])
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        settings = dict(seed=seed, **self._net_settings(X))
-        if isinstance(self.lambdas, str):
-            lambdas, scores, epochs = self._choose_lambdas(X, codes, classes, layout, task_names, settings)
-            net = train_network(X, codes, layout, task_weights=lambdas, **{**settings, "max_epochs": epochs})
+        train = partial(train_network, X, targets.codes, layout, seed=seed, **self._net_settings(X))
+        if isinstance(self.lambdas, str):  # "auto"
+            lambdas, scores, epochs = self._choose_lambdas(X, targets, seed, train)
+            baselines = self._fit_baselines(X, targets, targets.codes, seed)
+            net = train(task_weights=lambdas, max_epochs=epochs)
         else:
-            lambdas, scores = self._check_lambdas(len(classes), task_names), None
+            lambdas, scores = self._check_lambdas(targets.task_names), None
+            baselines = self._fit_baselines(X, targets, targets.codes, seed)
             rows = held_out = None
             if self.early_stopping:
-                rows, held_out = self._split_rows(X.shape[0], seed, "stop training")
-            net = train_network(
-                X, codes, layout, rows=rows, held_out=held_out, task_weights=lambdas, **settings
-            )
-        baselines = self._fit_baselines(X, codes, classes, seed)
+                rows, held_out = held_out_rows(
+                    targets.codes, self.validation_fraction, seed, "stop training on"
+                )
+            net = train(task_weights=lambdas, rows=rows, held_out=held_out)
 
+        self.input_shape_ = tuple(X.shape[1:])
         self.net_ = net
         self.baselines_ = baselines
         self.validation_scores_ = scores
-        self.task_names_ = task_names
-        self.n_tasks_ = len(classes)
-        self.outputs_2d_ = not one_dimensional
-        self.classes_ = classes if self.outputs_2d_ else classes[0]
+        self.task_names_ = targets.task_names
+        self.n_tasks_ = len(targets.classes)
+        self.outputs_2d_ = not targets.one_dimensional
+        self.classes_ = targets.classes if self.outputs_2d_ else targets.classes[0]
+        self._tasks_named = targets.named
         self._trained_lambdas = lambdas
+        self._fit_params = self.get_params(deep=False)
         self._read_allocation()
         return self
 
@@ -494,7 +538,17 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         dropped = ~self.alpha_.any(axis=1)
         self.dropped_tasks_ = [name for name, out in zip(self.task_names_, dropped) if out]
         self.lambdas_ = np.where(dropped & (self.baselines_ is not None), 0.0, self._trained_lambdas)
+        if dropped.all():
+            served = "their baselines alone" if self.baselines_ is not None else "their class frequencies"
+            warnings.warn(
+                f"C={self.C} dropped every task from the shared network (alpha_ is all zero): the "
+                f"model predicts with {served}. Use a larger C to keep the tasks that share it.",
+                UserWarning,
+                stacklevel=2,
+            )
 
+    @_fit_context(prefer_skip_nested_validation=False)
+    @_all_or_nothing
     def partial_fit(self, X, y, classes=None):
         """Train the fitted network further on ``X, y``, as skorch's ``partial_fit``.
 
@@ -504,13 +558,20 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         one pass per call, as scikit-learn's ``partial_fit``); the baselines
         and the chosen λ stay as fitted, and there is no early stopping (as
         in scikit-learn). ``warm_start=True`` makes :meth:`fit` do the same.
+        Changed training settings (``lr``, ``batch_size``, ``C``,
+        ``optimizer__*``, ``iterator_*__*``, callbacks, ``verbose``) apply
+        from this call on; a change the fitted network cannot take (its
+        trunk, ``n_experts``, optimiser class, device, ``lambdas``,
+        ``baseline``…) raises a ValueError. A call that raises leaves the
+        model as it was.
 
         Parameters
         ----------
         X : {array-like, sparse matrix, DataFrame}
             Samples, as in :meth:`fit`.
         y : array-like or DataFrame of shape (n_samples, n_tasks) or (n_samples,)
-            Labels of the same tasks, with the classes seen by the first fit.
+            Labels of the same tasks, with the classes seen by the first fit;
+            columns matched by name when both name the tasks.
         classes : list of array-like, or array-like, default=None
             The classes of each task (one array when ``y`` is 1-D), for
             scikit-learn's interface. The first call learns them from ``y``,
@@ -525,51 +586,63 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
             if classes is not None:
                 _check_classes_occur(classes, y, self.missing_label)
             return self.fit(X, y)
+        return self._train_further(X, y)
+
+    def _train_further(self, X, y):
+        """``partial_fit`` on a fitted model: a copy of the network trains on, then replaces it."""
+        self._validate_params()  # scikit-learn's _fit_context skips it for partial_fit on a fitted model
         X = self._validate_X(X, reset=False)
-        codes = encode_with_classes(y, self._task_classes(), self.task_names_, self.missing_label)
-        if codes.shape[0] != X.shape[0]:
-            raise ValueError(f"X has {X.shape[0]} rows but Y has {codes.shape[0]}.")
-        self.net_.partial_fit(X, codes, epochs=self.max_epochs)
+        frame = task_columns(y, self.task_names_, self._tasks_named)
+        codes = encode_with_classes(frame, self._task_classes(), self.task_names_, self.missing_label)
+        _check_rows(X, codes)
+        net = copy.deepcopy(self.net_)
+        retune(net, self._net_settings(X), self._changed_training_params())
+        net.partial_fit(X, codes, epochs=self.max_epochs)
+        self.net_ = net
+        self._fit_params = self.get_params(deep=False)
         self._read_allocation()
         return self
 
-    def _fit_baselines(self, X, codes, classes, seed):
+    def _changed_training_params(self):
+        """Names of the training parameters changed since the last fit; raise for the others."""
+        now, then = self.get_params(deep=False), self._fit_params
+        changed = sorted(key for key in now.keys() | then.keys() if not _same(now.get(key), then.get(key)))
+        fixed = [
+            key
+            for key in changed
+            if key not in (*CONTINUABLE, *STARTING_PARAMS) and not key.startswith(CONTINUABLE_PREFIXES)
+        ]
+        if fixed:
+            raise ValueError(
+                f"Training the fitted model further (partial_fit, warm_start) keeps its network, "
+                f"baselines and λ, so it cannot apply the changed {fixed}; call fit with "
+                "warm_start=False to fit a new model with them."
+            )
+        return [key for key in changed if key not in STARTING_PARAMS]
+
+    def _fit_baselines(self, X, targets, codes, seed):
         if self.baseline == "drop":
             return None
         baseline = default_baseline(hasattr(X, "toarray")) if self.baseline is None else self.baseline
-        return fit_baselines(baseline, X, classes, codes, seed)
+        return fit_baselines(baseline, X, targets.classes, codes, seed, targets.task_names)
 
-    def _split_rows(self, n_rows, seed, purpose):
-        """Sorted (train, valid) row indices, ``validation_fraction`` of them held out."""
-        n_valid = round(self.validation_fraction * n_rows)
-        if not 0 < n_valid < n_rows:
-            raise ValueError(
-                f"validation_fraction={self.validation_fraction} leaves {n_valid} of "
-                f"{n_rows} rows to {purpose} on; use a larger fraction or more rows."
-            )
-        rows = np.random.RandomState(seed).permutation(n_rows)
-        return np.sort(rows[n_valid:]), np.sort(rows[:n_valid])
-
-    def _choose_lambdas(self, X, codes, classes, layout, task_names, settings):
+    def _choose_lambdas(self, X, targets, seed, train):
         """λ per task from a first fit on part of the rows, scored on the others.
 
         Also returns the scores and the number of epochs for the refit: the
         best epoch of the first fit with early stopping, else ``max_epochs``.
         """
-        if self.baseline == "drop":
-            raise ValueError("lambdas='auto' chooses a blend with the baseline; baseline='drop' fits none.")
-        seed = settings["seed"]
-        train, valid = self._split_rows(X.shape[0], seed, "choose lambdas")
-        held_out = valid if self.early_stopping else None
-        ones = np.ones(len(classes))
-        net = train_network(X, codes, layout, rows=train, held_out=held_out, task_weights=ones, **settings)
+        codes, classes = targets.codes, targets.classes
+        rows, held_out = held_out_rows(codes, self.validation_fraction, seed, "choose lambdas on")
         train_codes = codes.copy()
-        train_codes[valid] = MISSING  # baselines fit on train's labelled rows, without a copy of X
-        baselines = self._fit_baselines(X, train_codes, classes, seed)
+        train_codes[held_out] = MISSING  # baselines fit on the training rows, without a copy of X
+        baselines = self._fit_baselines(X, targets, train_codes, seed)
+        stop_on = held_out if self.early_stopping else None
+        net = train(rows=rows, held_out=stop_on, task_weights=np.ones(len(classes)))
         alive = net.multitask_module.alpha.cpu().numpy().any(axis=1)
-        network = [p if keep else None for p, keep in zip(net.predict_task_probas(X[valid]), alive)]
-        base = baseline_probas(baselines, X[valid])
-        lambdas, scores = choose_lambdas(network, base, codes[valid], task_names)
+        network = [p if keep else None for p, keep in zip(net.predict_task_probas(X[held_out]), alive)]
+        base = baseline_probas(baselines, X[held_out], classes)
+        lambdas, scores = choose_lambdas(network, base, codes[held_out], targets.task_names)
         epochs = net.best_epoch_ if self.early_stopping else self.max_epochs
         return lambdas, scores, epochs
 
@@ -587,12 +660,21 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
 
     def _probas(self, X):
         """Probabilities of each task, a list even for a single task."""
-        check_is_fitted(self)
+        classes = self._task_classes()
         X = self._validate_X(X, reset=False)
         net_probas = self.net_.predict_task_probas(X)
         needs_baseline = self.baselines_ is not None and (self.lambdas_ < 1).any()
-        base = baseline_probas(self.baselines_, X) if needs_baseline else None
-        return blend(net_probas, base, self.lambdas_)
+        base = baseline_probas(self.baselines_, X, classes) if needs_baseline else None
+        probas = blend(net_probas, base, self.lambdas_)
+        for name, proba in zip(self.task_names_, probas):
+            bad = ~np.isfinite(proba).all(axis=1)
+            if bad.any():
+                raise ValueError(
+                    f"The model's probabilities of task {name!r} are not finite for {bad.sum()} rows "
+                    f"of X (the first: {np.flatnonzero(bad)[:5].tolist()}): those rows hold values "
+                    "far outside the range the model was fitted on; scale X as at fit."
+                )
+        return probas
 
     def predict_proba(self, X):
         """Class probabilities of each task.
@@ -646,7 +728,8 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         X : {array-like, sparse matrix, DataFrame}
             Samples, as in :meth:`fit`.
         y : array-like or DataFrame of shape (n_samples, n_tasks) or (n_samples,)
-            True labels, missing ones marked as in :meth:`fit`.
+            True labels, missing ones marked as in :meth:`fit`; columns matched
+            by name when both the fit and ``y`` name the tasks.
         metric : {"accuracy", "balanced_accuracy", "roc_auc", "log_loss"} or callable, \
                 default="accuracy"
             A callable is called as ``metric(y_true, y_pred)`` on the labels.
@@ -668,7 +751,9 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         X : {array-like, sparse matrix, DataFrame}
             Samples, as in :meth:`fit`.
         y : array-like or DataFrame of shape (n_samples, n_tasks) or (n_samples,)
-            True labels, missing ones marked as in :meth:`fit`.
+            True labels, missing ones marked as in :meth:`fit`; a DataFrame's
+            columns are matched to the tasks by name when the fit named them
+            too. A label never seen during fit counts as a wrong prediction.
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the rows.
 
@@ -688,10 +773,38 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
 
+def _same(a, b):
+    """Whether two parameter values are the same (arrays by content, estimators by identity)."""
+    if a is b:
+        return True
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.array_equal(a, b)
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
+
+def _check_rows(X, codes):
+    if codes.shape[0] != X.shape[0]:
+        raise ValueError(
+            f"X has {X.shape[0]} rows but Y has {codes.shape[0]}; each row of "
+            "Y must hold the labels of the same row of X."
+        )
+
+
+def _image_shape_message(shape, fitted):
+    message = f"X has images of shape {shape} but the model was fitted on images of shape {fitted}"
+    if sorted(shape) == sorted(fitted) and shape[-1] == fitted[0]:
+        return message + " (channels, height, width): X looks channels-last; pass X.transpose(0, 3, 1, 2)."
+    return message + " (channels, height, width)."
+
+
 def _check_classes_occur(classes, y, missing_label):
     """The first ``partial_fit`` learns each task's classes from ``y``: all must occur there."""
-    task_names, learnt, _, one_dimensional = encode_targets(y, missing_label)
-    for name, given, seen in zip(task_names, [classes] if one_dimensional else classes, learnt):
+    targets = encode_targets(y, missing_label)
+    given_classes = [classes] if targets.one_dimensional else classes
+    for name, given, seen in zip(targets.task_names, given_classes, targets.classes):
         unseen = sorted(set(np.asarray(given).tolist()) - set(seen.tolist()))
         if unseen:
             raise ValueError(

@@ -23,6 +23,7 @@ from torch.utils.data import Subset
 
 from ._allocation import alpha_penalty
 from ._data import ITERATOR_PARAMS, BatchIterator, TaskDataset
+from ._guards import TrainingGuard, interrupts_recorded
 from ._loss import MultiTaskLoss
 from ._module import MultiTaskModule
 from ._targets import MISSING
@@ -30,6 +31,7 @@ from ._trunks import build_trunk, output_width
 
 PREDICT_BATCH_VALUES = 2**20  # input values per batch when predicting (4 MB of float32)
 HELD_OUT_STOPPING = "held_out_early_stopping"  # the callback that stops on early_stopping's rows
+TRAINING_GUARD = "training_guard"  # the callback that stops non-finite losses and flags divergence
 BATCH_HOOKS = ("on_batch_begin", "on_batch_end")
 
 
@@ -111,6 +113,18 @@ class MultiTaskNet(NeuralNet):
         # torch pickles an optimiser without its hooks
         if self.initialized_ and getattr(self, "optimizer_", None) is not None:
             self._attach_allocation_step()
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        """skorch's ``partial_fit``, except that a user's interrupt (Ctrl-C) raises ``KeyboardInterrupt``.
+
+        skorch ends training quietly on any ``KeyboardInterrupt``: a callback
+        raising one (as ``EarlyStopping`` does) still just stops training.
+        """
+        with interrupts_recorded() as interrupts:
+            super().partial_fit(X, y, classes, **fit_params)
+        if interrupts:
+            raise KeyboardInterrupt("training was interrupted")
+        return self
 
     def get_dataset(self, X, y=None):
         if isinstance(X, (TaskDataset, Subset)):
@@ -217,12 +231,11 @@ def make_net(
         ``optimizer__*``, ``callbacks``, ``verbose``…), and ``n_experts``, ``C``.
     """
     params = dict(params)
-    callbacks = list(params.pop("callbacks", None) or [])
+    kept = "last" if held_out is None else "best"
+    callbacks = net_callbacks(params.pop("callbacks", None), params.get("verbose", 0), kept=kept)
     if held_out is not None:
         params["train_split"] = predefined_split(held_out)
         callbacks.append((HELD_OUT_STOPPING, EarlyStopping(patience=n_iter_no_change, load_best=True)))
-    if params.get("verbose", 0) >= 2:
-        callbacks.append(ProgressBar())
     if _takes_fused(params.get("optimizer")) and not {"optimizer__fused", "optimizer__foreach"} & set(params):
         params["optimizer__fused"] = True  # torch's one-kernel update: same maths, faster
     if params.get("compile"):
@@ -246,6 +259,26 @@ def make_net(
         predict_nonlinearity=None,
         **params,
     )
+
+
+def net_callbacks(callbacks, verbose, kept="last"):
+    """The training guard (``kept``: see it), the user's callbacks, and with ``verbose=2`` a progress bar."""
+    progress = [ProgressBar()] if verbose >= 2 else []
+    return [(TRAINING_GUARD, TrainingGuard(kept=kept)), *(callbacks or []), *progress]
+
+
+# Settings that a trained net can take before it trains further (warm_start, partial_fit)
+CONTINUABLE = ("lr", "batch_size", "max_epochs", "verbose", "C", "callbacks", "train_split")
+CONTINUABLE_PREFIXES = ("optimizer__", "iterator_train__", "iterator_valid__", "callbacks__")
+
+
+def retune(net, settings, changed):
+    """Give a trained net the ``changed`` settings (among :data:`CONTINUABLE`) before it trains further."""
+    params = {key: settings[key] for key in changed if key != "callbacks"}
+    if {"callbacks", "verbose"} & set(changed):
+        params["callbacks"] = net_callbacks(settings.get("callbacks"), settings.get("verbose", 0))
+    _check_iterator_params(params)
+    net.set_params(**params)
 
 
 def _check_iterator_params(params):

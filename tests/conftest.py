@@ -1,5 +1,8 @@
+import os
+
 import numpy as np
 import pytest
+from hypothesis import settings
 
 
 @pytest.fixture
@@ -12,3 +15,10 @@ def shared_factor_data():
     Y = Y.astype(float)
     Y[rng.uniform(size=Y.shape) < 0.3] = np.nan
     return X, Y
+
+
+# Property-based tests draw the same examples on every run (CI stays reproducible);
+# HYPOTHESIS_PROFILE=explore draws many more, at random, to look for new failures.
+settings.register_profile("deterministic", derandomize=True, database=None, max_examples=20)
+settings.register_profile("explore", max_examples=300, database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
