@@ -98,10 +98,11 @@ class NaNTrunk(torch.nn.Module):
         return out
 
 
-def test_a_non_finite_loss_stops_the_fit_naming_the_epoch():
-    clf = MultiTaskClassifier(NaNTrunk, max_epochs=3)
+@pytest.mark.parametrize("trunk, scale", [(NaNTrunk, 1.0), (None, 1e38)])  # a NaN trunk; finite but huge X
+def test_a_non_finite_loss_stops_the_fit_naming_the_epoch(trunk, scale):
+    clf = MultiTaskClassifier(trunk, max_epochs=3, baseline="drop")
     with pytest.raises(ValueError, match=r"loss on its training rows became nan at epoch 1.*lr=0.001"):
-        clf.fit(X, Y)
+        clf.fit(X * np.float32(scale), Y)
     with pytest.raises(NotFittedError):
         check_is_fitted(clf)
 
@@ -154,12 +155,17 @@ class RaisingCallback(Callback):
         (dict(baseline=RaisingBaseline()), r"The baseline RaisingBaseline\(\) failed on task 'a'.*boom"),
         (dict(callbacks=[RaisingCallback()]), "callback failed"),
         (dict(lambdas=[0.5]), "lambdas has 1 values"),
+        (
+            dict(missing_label="hi"),
+            "Task 'b' has only one class",
+        ),  # bad Y: "hi" marks missing, "mid"/"lo" stay
     ],
 )
 def test_a_first_fit_that_raises_leaves_the_estimator_unfitted(params, message):
     clf = MultiTaskClassifier(**QUICK, **params)
+    Y_bad = Y.assign(b=Y["b"].replace("lo", "mid"))
     with pytest.raises((ValueError, RuntimeError), match=message):
-        clf.fit(X, Y)
+        clf.fit(X, Y_bad if "missing_label" in params else Y)
     assert not [key for key in vars(clf) if key.endswith("_") and not key.startswith("_")]
     with pytest.raises(NotFittedError):
         clf.predict(X)
