@@ -1,5 +1,6 @@
 """The per-task baselines and the λ blend of network and baseline probabilities."""
 
+import warnings
 from functools import partial
 
 import numpy as np
@@ -7,8 +8,10 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.validation import has_fit_parameter
 
 from ._targets import MISSING
 
@@ -18,27 +21,56 @@ def default_baseline(sparse):
     return make_pipeline(StandardScaler(with_mean=not sparse), LogisticRegression(max_iter=1000))
 
 
-def fit_baselines(baseline, X, classes, codes, seed, task_names):
-    """Clone and fit ``baseline`` per task on that task's labelled rows.
+def fit_baselines(baseline, X, classes, codes, seed, task_names, sample_weight=None, n_jobs=None):
+    """Clone and fit ``baseline`` per task on that task's labelled rows, ``n_jobs`` tasks at a time.
 
-    Each baseline learns the task's original labels. Images are flattened to
-    one row each. A baseline that fails raises a ValueError naming the task.
+    Each baseline learns the task's original labels, with the rows' weights
+    when it takes ``sample_weight`` (every step of a Pipeline that takes it).
+    Images are flattened to one row each. A baseline that fails raises a
+    ValueError naming the task.
     """
     X = X.reshape(len(X), -1) if X.ndim > 2 else X
-    baselines = []
-    for t, (task_classes, name) in enumerate(zip(classes, task_names)):
-        labelled = codes[:, t] != MISSING
-        estimator = clone(baseline)
-        seeds = {k: seed for k in estimator.get_params() if k.endswith("random_state")}
-        estimator.set_params(**seeds)
-        try:
-            baselines.append(estimator.fit(X[labelled], task_classes[codes[labelled, t]]))
-        except Exception as error:
-            raise ValueError(
-                f"The baseline {baseline!r} failed on task {name!r} ({labelled.sum()} labelled rows): "
-                f"{type(error).__name__}: {error}"
-            ) from error
-    return baselines
+    weighted = sample_weight is not None and _weight_params(baseline, sample_weight) is not None
+    if sample_weight is not None and not weighted:
+        warnings.warn(
+            f"The baseline {baseline!r} does not take sample_weight: it is fitted without the weights.",
+            UserWarning,
+            stacklevel=3,
+        )
+    jobs = (
+        delayed(_fit_one)(
+            baseline, X, codes[:, t], task_classes, seed, name, sample_weight if weighted else None
+        )
+        for t, (task_classes, name) in enumerate(zip(classes, task_names))
+    )
+    return Parallel(n_jobs=n_jobs)(jobs)
+
+
+def _fit_one(baseline, X, codes, classes, seed, name, sample_weight):
+    labelled = codes != MISSING
+    estimator = clone(baseline)
+    estimator.set_params(**{k: seed for k in estimator.get_params() if k.endswith("random_state")})
+    weights = {} if sample_weight is None else _weight_params(estimator, sample_weight[labelled])
+    try:
+        return estimator.fit(X[labelled], classes[codes[labelled]], **weights)
+    except Exception as error:
+        raise ValueError(
+            f"The baseline {baseline!r} failed on task {name!r} ({labelled.sum()} labelled rows): "
+            f"{type(error).__name__}: {error}"
+        ) from error
+
+
+def _weight_params(estimator, sample_weight):
+    """``fit``'s keyword arguments that pass ``sample_weight``, or None if the estimator takes none."""
+    if isinstance(estimator, Pipeline):
+        steps = [(name, step) for name, step in estimator.steps if step not in (None, "passthrough")]
+        params = {
+            f"{name}__sample_weight": sample_weight
+            for name, step in steps
+            if has_fit_parameter(step, "sample_weight")
+        }
+        return params if has_fit_parameter(steps[-1][1], "sample_weight") else None
+    return {"sample_weight": sample_weight} if has_fit_parameter(estimator, "sample_weight") else None
 
 
 def baseline_probas(baselines, X, classes):
@@ -75,13 +107,15 @@ MIN_HELD_OUT_LABELS = 5  # fewer labels to score λ on, and λ falls back to FAL
 FALLBACK_LAMBDA = 0.5  # by convexity, its log-loss is at most the mean of the network's and the baseline's
 
 
-def _labelled_log_loss(y, labelled, n_classes, proba):
-    return log_loss(y, proba[labelled], labels=range(n_classes))
+def _labelled_log_loss(y, labelled, n_classes, sample_weight, proba):
+    weights = None if sample_weight is None else sample_weight[labelled]
+    return log_loss(y, proba[labelled], labels=range(n_classes), sample_weight=weights)
 
 
-def choose_lambdas(net_probas, base_probas, codes, task_names):
+def choose_lambdas(net_probas, base_probas, codes, task_names, sample_weight=None):
     """Per task, the λ of ``LAMBDA_GRID`` whose blend has the lowest log-loss.
 
+    Log-losses weigh the rows by ``sample_weight`` when given.
     ``net_probas[t]`` is None for a task the network dropped (λ = 0). λ = 0 is
     the baseline itself, so the chosen blend is never worse than the baseline
     on these rows. A task with fewer than ``MIN_HELD_OUT_LABELS`` labelled
@@ -98,7 +132,7 @@ def choose_lambdas(net_probas, base_probas, codes, task_names):
         labelled = codes[:, t] != MISSING
         y, n_classes = codes[labelled, t], p_base.shape[1]
         p_base = p_base / p_base.sum(axis=1, keepdims=True)  # float32 baselines sum to 1 ± 1e-7
-        loss = partial(_labelled_log_loss, y, labelled, n_classes)
+        loss = partial(_labelled_log_loss, y, labelled, n_classes, sample_weight)
         network = np.nan if p_net is None or not labelled.any() else loss(p_net)
         if p_net is None:
             lambdas[t] = 0.0

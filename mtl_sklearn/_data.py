@@ -52,23 +52,46 @@ class SparseRows:
 
 
 class TaskDataset(Dataset):
-    """Rows of X with their encoded targets (``codes``, or None to predict)."""
+    """Rows of X with their encoded targets (``codes``, or None to predict) and row weights.
 
-    def __init__(self, X, codes=None, device="cpu"):
+    A batch is ``(X, codes)``, or ``(X, (codes, weights))`` when the rows are
+    weighted (``sample_weight``): the loss reads both.
+    """
+
+    def __init__(self, X, codes=None, device="cpu", weights=None):
         self.device = torch.device(device)
         self.X = SparseRows(X, self.device) if sp.issparse(X) else torch.as_tensor(X, device=self.device)
         self.codes = None if codes is None else torch.as_tensor(codes, device=self.device)
+        self.weights = (
+            None if weights is None else torch.as_tensor(weights, dtype=torch.float32, device=self.device)
+        )
 
     def __len__(self):
         return self.X.shape[0]
 
     def __getitem__(self, index):
-        X, codes = self.batch(torch.as_tensor([index], device=self.device))
-        return X[0], None if codes is None else codes[0]
+        X, target = self.batch(torch.as_tensor([index], device=self.device))
+        return X[0], None if target is None else _first(target)
 
     def batch(self, index):
-        """The rows at ``index`` (a slice or an int tensor) as ``(X, codes)`` tensors."""
-        return _rows(self.X, index), _rows(self.codes, index)
+        """The rows at ``index`` (a slice or an int tensor) as ``(X, codes)`` or ``(X, (codes, weights))``."""
+        codes = _rows(self.codes, index)
+        if self.weights is None or codes is None:
+            return _rows(self.X, index), codes
+        return _rows(self.X, index), (codes, _rows(self.weights, index))
+
+
+def total_weight(dataset):
+    """The rows of ``dataset`` (a TaskDataset or a Subset of one), counted by their weights."""
+    rows = dataset.dataset if isinstance(dataset, Subset) else dataset
+    if getattr(rows, "weights", None) is None:
+        return len(dataset)
+    weights = rows.weights if rows is dataset else rows.weights[torch.as_tensor(np.asarray(dataset.indices))]
+    return float(weights.sum())
+
+
+def _first(target):
+    return tuple(part[0] for part in target) if isinstance(target, tuple) else target[0]
 
 
 def _rows(data, index):

@@ -15,9 +15,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._blend import baseline_probas, blend, choose_lambdas, default_baseline, fit_baselines
-from ._compat import HasMethods, Interval, Options, StrOptions, _fit_context
+from ._compat import HasMethods, Interval, Options, StrOptions, _check_sample_weight, _fit_context
 from ._layout import TaskLayout
-from ._net import CONTINUABLE, CONTINUABLE_PREFIXES, retune, train_network
+from ._net import CONTINUABLE, CONTINUABLE_PREFIXES, retune, train_further, train_network
 from ._scoring import score_tasks
 from ._split import held_out_rows
 from ._targets import MISSING, check_missing_label, encode_targets, encode_with_classes, task_columns
@@ -120,6 +120,16 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         labelled rows. None uses a standardised
         :class:`~sklearn.linear_model.LogisticRegression`. "drop" fits none
         (then every λ must be 1).
+    class_weight : None, "balanced", dict or list, default=None
+        Weights of the classes in each task's loss in the network (not in the
+        baselines: give the baseline its own ``class_weight``). "balanced"
+        weighs the classes of every task inversely to their frequency on the
+        training rows, as scikit-learn does (``n_t / (n_classes_t · count)``),
+        which raises the recall of rare classes. A dict whose keys are task
+        names gives each named task None, "balanced" or a dict of class labels
+        to weights (classes left out weigh 1); any other dict maps class
+        labels to weights for every task (scikit-learn's form for one task);
+        a list gives one such value per task.
     n_experts : int, default=1
         Number of shared trunks ``K``. For ``alpha_`` to read as a map of task
         relations, make each expert narrow, e.g. ``module__hidden_sizes=(32, 1)``:
@@ -151,6 +161,11 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         batches and its last one; predictions and validation run uncompiled. The
         first fit in a process spends tens of seconds compiling: worth it only
         for long fits.
+    n_jobs : int, default=None
+        Number of tasks whose baselines are fitted in parallel (joblib, as
+        :class:`~sklearn.multioutput.MultiOutputClassifier`). None is 1
+        unless in a :func:`joblib.parallel_backend` context; -1 uses all
+        processors. The results do not depend on it.
     warm_start : bool, default=False
         When True, :meth:`fit` on a fitted estimator trains its network further
         (see :meth:`partial_fit`) instead of starting again.
@@ -249,6 +264,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         "C": [Interval(Real, 0, None, closed="neither"), None],
         "baseline": [None, StrOptions({"drop"}), HasMethods(["fit", "predict_proba"])],
         "n_experts": [Interval(Integral, 1, None, closed="left")],
+        "class_weight": [None, StrOptions({"balanced"}), dict, list],
         "missing_label": [None, Real, str],
         "optimizer": [callable],
         "lr": [Interval(Real, 0, None, closed="neither")],
@@ -259,6 +275,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         "device": [str, torch.device],
         "compile": ["boolean"],
         "warm_start": ["boolean"],
+        "n_jobs": [None, Integral],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -274,6 +291,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         C=1.0,
         baseline=None,
         n_experts=1,
+        class_weight=None,
         missing_label=None,
         optimizer=torch.optim.Adam,
         lr=1e-3,
@@ -284,6 +302,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         device="cpu",
         compile=False,
         warm_start=False,
+        n_jobs=None,
         random_state=None,
         verbose=0,
         **kwargs,
@@ -296,6 +315,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         self.C = C
         self.baseline = baseline
         self.n_experts = n_experts
+        self.class_weight = class_weight
         self.missing_label = missing_label
         self.optimizer = optimizer
         self.lr = lr
@@ -306,6 +326,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         self.device = device
         self.compile = compile
         self.warm_start = warm_start
+        self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
         vars(self).update(kwargs)
@@ -471,7 +492,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=False)
     @_all_or_nothing
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the shared network and the per-task baselines.
 
         A fit either succeeds or raises and leaves the estimator as it was
@@ -487,6 +508,10 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
             One column of class labels per task (ints, strings, bools,
             categoricals); NaN, None, ``pd.NA`` or ``missing_label`` marks a
             missing label. A 1-D ``y`` is a single task.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows: in the network's loss (a weight of 2 counts a
+            row twice), in the choice of λ, and in the baselines that take
+            ``sample_weight`` (a warning says when the baseline does not).
 
         Returns
         -------
@@ -496,21 +521,32 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
         if self.warm_start and hasattr(self, "net_"):
-            return self._train_further(X, y)
+            return self._train_further(X, y, sample_weight)
         self._check_settings()
         X = self._validate_X(X, reset=True)
         targets = encode_targets(y, self.missing_label)
         _check_rows(X, targets.codes)
+        weights = _row_weights(sample_weight, X)
         layout = TaskLayout([len(c) for c in targets.classes])
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        train = partial(train_network, X, targets.codes, layout, seed=seed, **self._net_settings(X))
+        train = partial(
+            train_network,
+            X,
+            targets.codes,
+            layout,
+            seed=seed,
+            sample_weight=weights,
+            class_weight=self._class_weight_per_task(targets),
+            **self._net_settings(X),
+        )
+        fit_baselines = partial(self._fit_baselines, X, targets, seed=seed, sample_weight=weights)
         if isinstance(self.lambdas, str):  # "auto"
-            lambdas, scores, epochs = self._choose_lambdas(X, targets, seed, train)
-            baselines = self._fit_baselines(X, targets, targets.codes, seed)
+            lambdas, scores, epochs = self._choose_lambdas(X, targets, seed, train, fit_baselines, weights)
+            baselines = fit_baselines(targets.codes)
             net = train(task_weights=lambdas, max_epochs=epochs)
         else:
             lambdas, scores = self._check_lambdas(targets.task_names), None
-            baselines = self._fit_baselines(X, targets, targets.codes, seed)
+            baselines = fit_baselines(targets.codes)
             rows = held_out = None
             if self.early_stopping:
                 rows, held_out = held_out_rows(
@@ -549,7 +585,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=False)
     @_all_or_nothing
-    def partial_fit(self, X, y, classes=None):
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train the fitted network further on ``X, y``, as skorch's ``partial_fit``.
 
         The first call (or any call before :meth:`fit`) fits as :meth:`fit`
@@ -576,6 +612,8 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
             The classes of each task (one array when ``y`` is 1-D), for
             scikit-learn's interface. The first call learns them from ``y``,
             so each must occur there.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows in the network's loss, as in :meth:`fit`.
 
         Returns
         -------
@@ -585,10 +623,10 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         if not hasattr(self, "net_"):
             if classes is not None:
                 _check_classes_occur(classes, y, self.missing_label)
-            return self.fit(X, y)
-        return self._train_further(X, y)
+            return self.fit(X, y, sample_weight=sample_weight)
+        return self._train_further(X, y, sample_weight)
 
-    def _train_further(self, X, y):
+    def _train_further(self, X, y, sample_weight):
         """``partial_fit`` on a fitted model: a copy of the network trains on, then replaces it."""
         self._validate_params()  # scikit-learn's _fit_context skips it for partial_fit on a fitted model
         X = self._validate_X(X, reset=False)
@@ -597,7 +635,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         _check_rows(X, codes)
         net = copy.deepcopy(self.net_)
         retune(net, self._net_settings(X), self._changed_training_params())
-        net.partial_fit(X, codes, epochs=self.max_epochs)
+        train_further(net, X, codes, epochs=self.max_epochs, sample_weight=_row_weights(sample_weight, X))
         self.net_ = net
         self._fit_params = self.get_params(deep=False)
         self._read_allocation()
@@ -620,13 +658,47 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
             )
         return [key for key in changed if key not in STARTING_PARAMS]
 
-    def _fit_baselines(self, X, targets, codes, seed):
+    def _fit_baselines(self, X, targets, codes, seed, sample_weight):
         if self.baseline == "drop":
             return None
         baseline = default_baseline(hasattr(X, "toarray")) if self.baseline is None else self.baseline
-        return fit_baselines(baseline, X, targets.classes, codes, seed, targets.task_names)
+        return fit_baselines(
+            baseline, X, targets.classes, codes, seed, targets.task_names, sample_weight, self.n_jobs
+        )
 
-    def _choose_lambdas(self, X, targets, seed, train):
+    def _class_weight_per_task(self, targets):
+        """``class_weight`` as None or, per task, None, "balanced" or an array over the task's classes."""
+        class_weight, names = self.class_weight, targets.task_names
+        if class_weight is None or isinstance(class_weight, str):
+            return None if class_weight is None else ["balanced"] * len(names)
+        if isinstance(class_weight, dict) and {str(key) for key in class_weight} <= set(names):
+            by_name = {str(key): spec for key, spec in class_weight.items()}
+            specs = [by_name.get(name) for name in names]
+        elif isinstance(class_weight, dict):  # scikit-learn's form: class labels to weights, for every task
+            specs = [class_weight] * len(names)
+        elif len(class_weight) == len(names):
+            specs = list(class_weight)
+        else:
+            raise ValueError(f"class_weight has {len(class_weight)} entries but Y has {len(names)} tasks.")
+        per_task = []
+        for name, classes, spec in zip(names, targets.classes, specs):
+            if isinstance(spec, dict):
+                labels = list(classes.tolist())
+                extra = [label for label in spec if label not in labels]
+                if extra:
+                    raise ValueError(
+                        f"class_weight of task {name!r} names labels {extra} that it does not have."
+                    )
+                spec = np.array([float(spec.get(label, 1.0)) for label in labels])
+            elif spec not in (None, "balanced"):
+                raise ValueError(
+                    f"class_weight of task {name!r} is {spec!r}; use None, 'balanced' or a dict of "
+                    "class weights."
+                )
+            per_task.append(spec)
+        return per_task
+
+    def _choose_lambdas(self, X, targets, seed, train, fit_baselines, sample_weight):
         """λ per task from a first fit on part of the rows, scored on the others.
 
         Also returns the scores and the number of epochs for the refit: the
@@ -636,13 +708,14 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         rows, held_out = held_out_rows(codes, self.validation_fraction, seed, "choose lambdas on")
         train_codes = codes.copy()
         train_codes[held_out] = MISSING  # baselines fit on the training rows, without a copy of X
-        baselines = self._fit_baselines(X, targets, train_codes, seed)
+        baselines = fit_baselines(train_codes)
         stop_on = held_out if self.early_stopping else None
         net = train(rows=rows, held_out=stop_on, task_weights=np.ones(len(classes)))
         alive = net.multitask_module.alpha.cpu().numpy().any(axis=1)
         network = [p if keep else None for p, keep in zip(net.predict_task_probas(X[held_out]), alive)]
         base = baseline_probas(baselines, X[held_out], classes)
-        lambdas, scores = choose_lambdas(network, base, codes[held_out], targets.task_names)
+        weights = None if sample_weight is None else sample_weight[held_out]
+        lambdas, scores = choose_lambdas(network, base, codes[held_out], targets.task_names, weights)
         epochs = net.best_epoch_ if self.early_stopping else self.max_epochs
         return lambdas, scores, epochs
 
@@ -783,6 +856,11 @@ def _same(a, b):
         return bool(a == b)
     except (TypeError, ValueError):
         return False
+
+
+def _row_weights(sample_weight, X):
+    """``sample_weight`` checked against X (float64, non-negative), or None."""
+    return None if sample_weight is None else _check_sample_weight(sample_weight, X, ensure_non_negative=True)
 
 
 def _check_rows(X, codes):

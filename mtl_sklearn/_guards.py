@@ -9,6 +9,8 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from skorch.callbacks import Callback
 
+from ._data import total_weight
+
 # A fit whose kept weights end with a training loss above this multiple of the starting loss diverged
 DIVERGED = 1.1
 
@@ -37,7 +39,9 @@ class TrainingGuard(Callback):
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         if self.start_loss_ is None:  # the first training, from the class frequencies
-            self.start_loss_ = class_frequency_loss(net.class_counts, net.criterion__task_weights, len(X))
+            self.start_loss_ = class_frequency_loss(
+                net.class_counts, net.criterion__task_weights, total_weight(X)
+            )
 
     def on_epoch_end(self, net, **kwargs):
         epoch = net.history[-1]
@@ -68,7 +72,11 @@ class TrainingGuard(Callback):
 
 
 def class_frequency_loss(class_counts, task_weights, n_rows):
-    """The loss per row of predicting each task's (add-one smoothed) class frequencies on ``n_rows`` rows."""
+    """The loss per row of predicting each task's (add-one smoothed) class frequencies on ``n_rows`` rows.
+
+    ``class_counts`` may be weighted (by the rows' and the classes' weights):
+    the frequencies and the loss are then the weighted ones.
+    """
     total = 0.0
     for counts, weight in zip(class_counts, task_weights):
         counts = np.asarray(counts, dtype=float)

@@ -22,7 +22,7 @@ from skorch.helper import predefined_split
 from torch.utils.data import Subset
 
 from ._allocation import alpha_penalty
-from ._data import ITERATOR_PARAMS, BatchIterator, TaskDataset
+from ._data import ITERATOR_PARAMS, BatchIterator, TaskDataset, total_weight
 from ._guards import TrainingGuard, interrupts_recorded
 from ._loss import MultiTaskLoss
 from ._module import MultiTaskModule
@@ -55,8 +55,10 @@ class MultiTaskNet(NeuralNet):
     input_shape : tuple of int
         Shape of one sample of ``X``.
     class_counts : list of ndarray
-        Labels of each class of each task among the training rows: the heads'
-        biases start at their log frequencies.
+        Labels of each class of each task among the training rows, weighted
+        by the rows' and the classes' weights: the heads' biases start at
+        their log frequencies, where the weighted loss of a constant
+        prediction is lowest.
     n_experts : int, default=1
         Number of experts.
     C : float or None, default=1.0
@@ -145,8 +147,8 @@ class MultiTaskNet(NeuralNet):
         super().on_train_begin(net, X=X, y=y, **kwargs)
         allocation = self.multitask_module.allocation
         if allocation is not None:
-            if not self.history:  # the first training: its rows give C its meaning
-                self._penalty_rows = len(X)
+            if not self.history:  # the first training: its rows (by weight) give C its meaning
+                self._penalty_rows = total_weight(X)
             allocation.penalty = alpha_penalty(self.C, self._penalty_rows)
         # the per-batch hooks that some callback (or a subclass) implements
         self._batch_hooks = {
@@ -211,7 +213,15 @@ def _takes_fused(optimizer):
 
 
 def make_net(
-    *, layout, input_shape, class_counts, task_weights, held_out=None, n_iter_no_change=10, **params
+    *,
+    layout,
+    input_shape,
+    class_counts,
+    task_weights,
+    class_weights=None,
+    held_out=None,
+    n_iter_no_change=10,
+    **params,
 ):
     """A :class:`MultiTaskNet` with this package's defaults for skorch's settings.
 
@@ -221,6 +231,8 @@ def make_net(
         As in :class:`MultiTaskNet`.
     task_weights : array-like of shape (n_tasks,)
         λ, the weight of each task's loss.
+    class_weights : list of ndarray or None
+        The weight of each class of each task in the loss.
     held_out : Dataset or None
         Rows to stop training on (early stopping, keeping the best epoch's
         weights), or None to train for ``max_epochs``.
@@ -255,6 +267,7 @@ def make_net(
         criterion=MultiTaskLoss,
         criterion__layout=layout,
         criterion__task_weights=task_weights,
+        criterion__class_weights=class_weights,
         callbacks=callbacks,
         predict_nonlinearity=None,
         **params,
@@ -281,6 +294,41 @@ def retune(net, settings, changed):
     net.set_params(**params)
 
 
+def train_further(net, X, codes, *, epochs, sample_weight=None):
+    """Train a fitted net ``epochs`` more epochs on ``X`` and ``codes`` (skorch's ``partial_fit``)."""
+    net.partial_fit(TaskDataset(X, codes, device=net.device, weights=sample_weight), epochs=epochs)
+    return net
+
+
+def _class_counts(codes, layout, rows, sample_weight):
+    """Labels (weighted by ``sample_weight``) of each class of each task among ``rows`` (all when None)."""
+    rows = slice(None) if rows is None else rows
+    counts = []
+    for task, n_classes in zip(codes[rows].T, layout.n_classes):
+        labelled = task != MISSING
+        weights = None if sample_weight is None else sample_weight[rows][labelled]
+        counts.append(np.bincount(task[labelled], weights=weights, minlength=n_classes))
+    return counts
+
+
+def _class_weights(class_weight, class_counts):
+    """Each class's weight in each task's loss, or None without class weights."""
+    if class_weight is None or all(spec is None for spec in class_weight):
+        return None
+    weights = []
+    for spec, counts in zip(class_weight, class_counts):
+        counts = np.asarray(counts, dtype=float)
+        if spec is None:
+            weights.append(np.ones(len(counts)))
+        elif isinstance(spec, str):  # "balanced"; a class without training rows is never weighed
+            weights.append(
+                np.where(counts > 0, counts.sum() / (len(counts) * np.maximum(counts, 1e-12)), 1.0)
+            )
+        else:
+            weights.append(np.asarray(spec, dtype=float))
+    return weights
+
+
 def _check_iterator_params(params):
     unsupported = sorted(
         key
@@ -296,7 +344,9 @@ def _check_iterator_params(params):
         )
 
 
-def train_network(X, codes, layout, *, seed, rows=None, held_out=None, **settings):
+def train_network(
+    X, codes, layout, *, seed, rows=None, held_out=None, sample_weight=None, class_weight=None, **settings
+):
     """Build and train a :class:`MultiTaskNet` on ``X`` and the encoded labels ``codes``.
 
     Parameters
@@ -312,6 +362,13 @@ def train_network(X, codes, layout, *, seed, rows=None, held_out=None, **setting
         The rows to train on (all when None).
     held_out : ndarray or None
         Rows to stop training on (early stopping), or None.
+    sample_weight : ndarray of shape (n_samples,) or None
+        Weights of the rows in the loss (and in the class counts the heads
+        start from); None weighs every row 1.
+    class_weight : list or None
+        Per task None, "balanced" (``n_t / (n_classes_t · count_tk)`` on the
+        training rows, as scikit-learn) or an array of each class's weight;
+        None for no class weights at all.
     **settings
         Passed to :func:`make_net`.
 
@@ -324,18 +381,22 @@ def train_network(X, codes, layout, *, seed, rows=None, held_out=None, **setting
     Both ``rows`` and ``held_out`` index one dataset: neither copies X.
     """
     device = torch.device(settings.get("device", "cpu"))
-    dataset = TaskDataset(X, codes, device=device)
+    dataset = TaskDataset(X, codes, device=device, weights=sample_weight)
     train = dataset if rows is None else Subset(dataset, rows)
     valid = None if held_out is None else Subset(dataset, held_out)
-    train_codes = codes if rows is None else codes[rows]
-    class_counts = [
-        np.bincount(task[task != MISSING], minlength=n) for task, n in zip(train_codes.T, layout.n_classes)
-    ]
+    class_counts = _class_counts(codes, layout, rows, sample_weight)
+    class_weights = _class_weights(class_weight, class_counts)
+    if class_weights is not None:  # the heads start at the minimum of the class-weighted loss
+        class_counts = [counts * weights for counts, weights in zip(class_counts, class_weights)]
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(seed)
-        input_shape = tuple(X.shape[1:])
         net = make_net(
-            layout=layout, input_shape=input_shape, class_counts=class_counts, held_out=valid, **settings
+            layout=layout,
+            input_shape=tuple(X.shape[1:]),
+            class_counts=class_counts,
+            class_weights=class_weights,
+            held_out=valid,
+            **settings,
         )
         net.fit(train)
     if valid is not None:

@@ -5,6 +5,13 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from mtl_sklearn import MultiTaskClassifier
 
 EXPECTED_FAILED_CHECKS = {
+    **dict.fromkeys(
+        ["check_sample_weight_equivalence_on_dense_data", "check_sample_weight_equivalence_on_sparse_data"],
+        "minibatch training: repeating a row adds batches (more optimiser steps per "
+        "epoch) and changes the batch statistics that standardise the experts, so "
+        "weights equal repetition in expectation; exactly only for one full batch "
+        "without α (tests/test_weights.py checks that)",
+    ),
     "check_do_not_raise_errors_in_init_or_set_params": (
         "the check passes every name of the __init__ signature, the literal "
         "'kwargs' of **kwargs included, to set_params; like skorch, the estimator "
