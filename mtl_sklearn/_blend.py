@@ -6,10 +6,11 @@ from functools import partial
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import has_fit_parameter
 
@@ -21,43 +22,90 @@ def default_baseline(sparse):
     return make_pipeline(StandardScaler(with_mean=not sparse), LogisticRegression(max_iter=1000))
 
 
-def fit_baselines(baseline, X, classes, codes, seed, task_names, sample_weight=None, n_jobs=None):
-    """Clone and fit ``baseline`` per task on that task's labelled rows, ``n_jobs`` tasks at a time.
+def _dense(X):
+    return X.toarray() if hasattr(X, "toarray") else X
 
+
+def candidate_baselines(sparse):
+    """The baselines that ``baseline="auto"`` chooses from, per task, by name.
+
+    Standardised logistic regression (linear, calibrated, good with few
+    labels) and histogram gradient boosting (non-linear, strong on tabular
+    data with thousands of rows; it reads sparse X one task's rows densified).
+    """
+    boosting = HistGradientBoostingClassifier()
+    if sparse:
+        boosting = make_pipeline(FunctionTransformer(_dense, accept_sparse=True), boosting)
+    return {"logistic_regression": default_baseline(sparse), "gradient_boosting": boosting}
+
+
+def fit_baselines(
+    baseline, X, classes, codes, seed, task_names, sample_weight=None, n_jobs=None, incremental=False
+):
+    """Clone and fit a baseline per task on that task's labelled rows, ``n_jobs`` tasks at a time.
+
+    ``baseline`` is one estimator for every task, or a list of one per task.
     Each baseline learns the task's original labels, with the rows' weights
     when it takes ``sample_weight`` (every step of a Pipeline that takes it).
     Images are flattened to one row each. A baseline that fails raises a
-    ValueError naming the task.
+    ValueError naming the task. ``incremental`` starts each with ``partial_fit``
+    (told every class of its task), for :func:`update_baselines` to go on.
     """
     X = X.reshape(len(X), -1) if X.ndim > 2 else X
-    weighted = sample_weight is not None and _weight_params(baseline, sample_weight) is not None
-    if sample_weight is not None and not weighted:
+    per_task = baseline if isinstance(baseline, list) else [baseline] * len(classes)
+    weighted = [sample_weight is not None and _weight_params(b, sample_weight) is not None for b in per_task]
+    if sample_weight is not None and not all(weighted):
+        unweighted = next(b for b, w in zip(per_task, weighted) if not w)
         warnings.warn(
-            f"The baseline {baseline!r} does not take sample_weight: it is fitted without the weights.",
+            f"The baseline {unweighted!r} does not take sample_weight: it is fitted without the weights.",
             UserWarning,
             stacklevel=3,
         )
     jobs = (
         delayed(_fit_one)(
-            baseline, X, codes[:, t], task_classes, seed, name, sample_weight if weighted else None
+            estimator,
+            X,
+            codes[:, t],
+            task_classes,
+            seed,
+            name,
+            sample_weight if weights else None,
+            incremental,
         )
-        for t, (task_classes, name) in enumerate(zip(classes, task_names))
+        for t, (estimator, weights, task_classes, name) in enumerate(
+            zip(per_task, weighted, classes, task_names)
+        )
     )
     return Parallel(n_jobs=n_jobs)(jobs)
 
 
-def _fit_one(baseline, X, codes, classes, seed, name, sample_weight):
+def _fit_one(baseline, X, codes, classes, seed, name, sample_weight, incremental):
     labelled = codes != MISSING
     estimator = clone(baseline)
     estimator.set_params(**{k: seed for k in estimator.get_params() if k.endswith("random_state")})
     weights = {} if sample_weight is None else _weight_params(estimator, sample_weight[labelled])
     try:
+        if incremental:  # it learns chunk by chunk: tell it every class now
+            return estimator.partial_fit(X[labelled], classes[codes[labelled]], classes=classes, **weights)
         return estimator.fit(X[labelled], classes[codes[labelled]], **weights)
     except Exception as error:
         raise ValueError(
             f"The baseline {baseline!r} failed on task {name!r} ({labelled.sum()} labelled rows): "
             f"{type(error).__name__}: {error}"
         ) from error
+
+
+def update_baselines(baselines, X, classes, codes, sample_weight=None):
+    """The baselines that have ``partial_fit`` learn the labelled rows of ``X``; the others stay."""
+    X = X.reshape(len(X), -1) if X.ndim > 2 else X
+    for t, (estimator, task_classes) in enumerate(zip(baselines, classes)):
+        labelled = codes[:, t] != MISSING
+        if hasattr(estimator, "partial_fit") and labelled.any():
+            weights = (
+                {} if sample_weight is None else _weight_params(estimator, sample_weight[labelled]) or {}
+            )
+            estimator.partial_fit(X[labelled], task_classes[codes[labelled, t]], **weights)
+    return baselines
 
 
 def _weight_params(estimator, sample_weight):

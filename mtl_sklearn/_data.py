@@ -13,6 +13,8 @@ import scipy.sparse as sp
 import torch
 from torch.utils.data import Dataset, Subset
 
+from ._targets import MISSING
+
 
 class SparseRows:
     """A CSR matrix on the device whose rows are densified one batch at a time.
@@ -81,13 +83,53 @@ class TaskDataset(Dataset):
         return _rows(self.X, index), (codes, _rows(self.weights, index))
 
 
+def rows_of(dataset):
+    """``(base, rows)``: the TaskDataset under ``dataset`` and the row indices it takes (None for all).
+
+    ``dataset`` is a TaskDataset or a ``Subset`` of one, nested or not (skorch's
+    ``train_split`` makes Subsets of the Subsets that early stopping makes).
+    """
+    rows = None
+    while isinstance(dataset, Subset):
+        indices = np.asarray(dataset.indices)
+        rows = indices if rows is None else indices[rows]
+        dataset = dataset.dataset
+    return dataset, rows
+
+
 def total_weight(dataset):
     """The rows of ``dataset`` (a TaskDataset or a Subset of one), counted by their weights."""
-    rows = dataset.dataset if isinstance(dataset, Subset) else dataset
-    if getattr(rows, "weights", None) is None:
+    base, rows = rows_of(dataset)
+    if getattr(base, "weights", None) is None:
         return len(dataset)
-    weights = rows.weights if rows is dataset else rows.weights[torch.as_tensor(np.asarray(dataset.indices))]
-    return float(weights.sum())
+    return float(base.weights.sum() if rows is None else base.weights[torch.as_tensor(rows)].sum())
+
+
+def class_counts(dataset, n_classes):
+    """Labels of each class of each task among the rows of ``dataset``, weighted by the rows' weights.
+
+    ``dataset`` is a TaskDataset or a Subset of one; ``n_classes`` the number
+    of classes of each task.
+    """
+    base, rows = rows_of(dataset)
+    codes = base.codes.cpu().numpy()
+    weights = None if base.weights is None else base.weights.cpu().numpy().astype(np.float64)
+    if rows is not None:
+        codes, weights = codes[rows], None if weights is None else weights[rows]
+    counts = []
+    for task, n in zip(codes.T, n_classes):
+        labelled = task != MISSING
+        counts.append(
+            np.bincount(task[labelled], weights=None if weights is None else weights[labelled], minlength=n)
+        )
+    return counts
+
+
+def weighted_by_class(counts, class_weights):
+    """Class counts weighted by each class's weight (None: unchanged)."""
+    if class_weights is None:
+        return counts
+    return [np.asarray(task, dtype=float) * weights for task, weights in zip(counts, class_weights)]
 
 
 def _first(target):
@@ -114,11 +156,8 @@ class BatchIterator:
     """
 
     def __init__(self, dataset, batch_size, shuffle=False, drop_last=False):
-        if isinstance(dataset, Subset):
-            self.dataset = dataset.dataset
-            self.rows = torch.as_tensor(np.asarray(dataset.indices), device=self.dataset.device)
-        else:
-            self.dataset, self.rows = dataset, None
+        self.dataset, rows = rows_of(dataset)
+        self.rows = None if rows is None else torch.as_tensor(rows, device=self.dataset.device)
         self.n_rows = len(dataset)
         self.batch_size = batch_size
         self.shuffle = shuffle

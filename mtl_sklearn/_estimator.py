@@ -5,7 +5,7 @@ import functools
 import warnings
 from functools import partial
 from numbers import Integral, Real
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -14,7 +14,15 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._blend import baseline_probas, blend, choose_lambdas, default_baseline, fit_baselines
+from ._blend import (
+    baseline_probas,
+    blend,
+    candidate_baselines,
+    choose_lambdas,
+    default_baseline,
+    fit_baselines,
+    update_baselines,
+)
 from ._compat import HasMethods, Interval, Options, StrOptions, _check_sample_weight, _fit_context
 from ._layout import TaskLayout
 from ._net import CONTINUABLE, CONTINUABLE_PREFIXES, retune, train_further, train_network
@@ -78,32 +86,38 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         (or ``(batch, ...)``, flattened). Lazy layers (``nn.LazyLinear``) work.
         None uses :class:`MLPTrunk` for 2-D ``X`` and :class:`ConvTrunk` for
         images ``(n, channels, height, width)``.
-    lambdas : float, array-like of shape (n_tasks,), dict, Series or "auto", default=1.0
-        λ_t in [0, 1]: the weight of task t's loss in training the network and
-        of the network in its blend with the baseline. 1 uses the network
-        alone, 0 the baseline alone (the task then does not shape the network).
-        A dict or Series gives λ by task name. "auto" chooses λ_t per task: a
-        first fit on ``1 - validation_fraction`` of the rows (every λ = 1)
-        scores the blends λ ∈ {0, 0.1, …, 1} by log-loss on the other rows and
-        keeps the best of each task (so it is never worse there than the
-        baseline, λ = 0); then the network and baselines are refitted on all
-        rows with those λ. A task with fewer than 5 held-out labels gets
-        λ = 0.5 (by convexity, no worse than the mean of the two log-losses).
+    lambdas : "auto", float, array-like of shape (n_tasks,), dict or Series, default="auto"
+        λ_t in [0, 1]: the weight of the network in task t's blend with its
+        baseline, ``p_t = λ_t · p_net,t + (1 − λ_t) · p_base,t``; 1 uses the
+        network alone, 0 the baseline alone. "auto" chooses λ_t per task: a
+        first fit on ``1 - validation_fraction`` of the rows scores the blends
+        λ ∈ {0, 0.1, …, 1} by log-loss on the other rows and keeps the best of
+        each task (never worse there than the baseline, λ = 0); then the
+        network (every task weighing 1, as in the first fit, for its best
+        number of epochs with early stopping) and the baselines are refitted
+        on all rows. A task with fewer than 5 held-out labels gets λ = 0.5 (by
+        convexity, no worse than the mean of the two log-losses); with
+        ``baseline="drop"`` every λ is 1. A number, array, dict or Series (by
+        task name) gives λ, which then also weighs each task's loss in
+        training the network (λ_t = 0: the task does not shape it). Before
+        0.2 the default was 1.0.
     validation_fraction : float, default=0.2
         Share of the rows held out to choose λ when ``lambdas="auto"`` and to
         stop training when ``early_stopping=True`` (the same rows for both).
         They are drawn at random, then adjusted so that every class of every
         task keeps a labelled row for training, and a class with two labels
         or more one on each side.
-    early_stopping : bool, default=False
+    early_stopping : "auto" or bool, default="auto"
         Stop training when the network's loss on the held-out
         ``validation_fraction`` of the rows has not improved for
         ``n_iter_no_change`` epochs, and keep the weights of its best epoch
         (as :class:`~sklearn.neural_network.MLPClassifier`: the network then
         trains on the other rows only). With ``lambdas="auto"``, the first fit
         stops early and the refit on all rows runs for its best number of
-        epochs. The baselines always fit on all rows. :meth:`partial_fit` (and
+        epochs. "auto" stops early unless ``train_split`` is given (your own
+        validation, e.g. for your callbacks). :meth:`partial_fit` (and
         ``warm_start``) train on without early stopping, as in scikit-learn.
+        Before 0.2 the default was False.
     n_iter_no_change : int, default=10
         Epochs without improvement of the held-out loss before stopping, with
         ``early_stopping=True``.
@@ -115,11 +129,16 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         (the plain shared network: every task reads the sum of the experts,
         with no standardisation or bound on the heads; ``alpha_`` is all ones
         and no task is dropped), which saves α's fixed cost per step.
-    baseline : estimator, "drop" or None, default=None
-        Classifier with ``predict_proba``, cloned and fitted on each task's
-        labelled rows. None uses a standardised
-        :class:`~sklearn.linear_model.LogisticRegression`. "drop" fits none
-        (then every λ must be 1).
+    baseline : "auto", estimator, None or "drop", default="auto"
+        The per-task model that the network is blended with: a classifier
+        with ``predict_proba``, cloned and fitted on each task's labelled rows.
+        "auto" chooses per task, on the rows ``lambdas="auto"`` holds out,
+        between a standardised logistic regression and histogram gradient
+        boosting (:class:`~sklearn.ensemble.HistGradientBoostingClassifier`),
+        whichever blends to the lower log-loss (``validation_scores_`` says
+        which); with given λ, "auto" is the logistic regression. None is the
+        standardised :class:`~sklearn.linear_model.LogisticRegression` (the
+        default before 0.2). "drop" fits none (then every λ must be 1).
     class_weight : None, "balanced", dict or list, default=None
         Weights of the classes in each task's loss in the network (not in the
         baselines: give the baseline its own ``class_weight``). "balanced"
@@ -131,9 +150,11 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         labels to weights for every task (scikit-learn's form for one task);
         a list gives one such value per task.
     n_experts : int, default=1
-        Number of shared trunks ``K``. For ``alpha_`` to read as a map of task
-        relations, make each expert narrow, e.g. ``module__hidden_sizes=(32, 1)``:
-        wide experts become copies of one another (docs/user_guide.rst).
+        Number of shared trunks ``K``. With ``K > 1`` the default trunk ends
+        each expert in one output (``module__hidden_sizes=(256, 1)``, no
+        dropout), so that ``alpha_`` reads as a map of which tasks share which
+        factor: wide experts become copies of one another (docs/user_guide.rst).
+        Give ``module__hidden_sizes`` to choose otherwise.
     missing_label : int, float, str or None, default=None
         A label value that marks a missing label, in addition to NaN, None and
         ``pd.NA`` (which always do), e.g. -1.
@@ -240,7 +261,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
     >>> X = rng.normal(size=(200, 5))
     >>> Y = np.c_[X[:, 0] > 0, X[:, 0] + X[:, 1] > 0].astype(float)
     >>> Y[::4, 1] = np.nan  # a quarter of task 1's labels are missing
-    >>> clf = MultiTaskClassifier(max_epochs=20, random_state=0).fit(X, Y)
+    >>> clf = MultiTaskClassifier(random_state=0).fit(X, Y)
     >>> Y[:3]
     array([[ 1., nan],
            [ 0.,  0.],
@@ -252,17 +273,19 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
     >>> [p.shape for p in clf.predict_proba(X[:3])]
     [(3, 2), (3, 2)]
     >>> {task: round(acc, 2) for task, acc in clf.score_tasks(X, Y).items()}
-    {'task_0': 1.0, 'task_1': 0.99}
+    {'task_0': 1.0, 'task_1': 1.0}
+    >>> clf.validation_scores_["baseline"].tolist(), clf.lambdas_  # chosen on held-out rows
+    (['gradient_boosting', 'logistic_regression'], array([0., 1.]))
     """
 
     _parameter_constraints: ClassVar[dict] = {
         "module": [None, callable],
         "lambdas": [Interval(Real, 0, 1, closed="both"), "array-like", dict, StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "early_stopping": ["boolean"],
+        "early_stopping": ["boolean", StrOptions({"auto"})],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "C": [Interval(Real, 0, None, closed="neither"), None],
-        "baseline": [None, StrOptions({"drop"}), HasMethods(["fit", "predict_proba"])],
+        "baseline": [None, StrOptions({"drop", "auto"}), HasMethods(["fit", "predict_proba"])],
         "n_experts": [Interval(Integral, 1, None, closed="left")],
         "class_weight": [None, StrOptions({"balanced"}), dict, list],
         "missing_label": [None, Real, str],
@@ -284,12 +307,12 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         self,
         module=None,
         *,
-        lambdas=1.0,
+        lambdas="auto",
         validation_fraction=0.2,
-        early_stopping=False,
+        early_stopping="auto",
         n_iter_no_change=10,
         C=1.0,
-        baseline=None,
+        baseline="auto",
         n_experts=1,
         class_weight=None,
         missing_label=None,
@@ -463,13 +486,11 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
                 f"device={self.device!r} but torch sees no CUDA GPU; use "
                 "device='cpu' or install a CUDA build of torch."
             )
-        if self.early_stopping and self.train_split is not None:
+        if self.early_stopping is True and self.train_split is not None:
             raise ValueError(
                 "early_stopping=True holds out validation_fraction of the rows itself; "
                 "pass train_split=None, or early_stopping=False to use your train_split."
             )
-        if isinstance(self.lambdas, str) and self.baseline == "drop":
-            raise ValueError("lambdas='auto' chooses a blend with the baseline; baseline='drop' fits none.")
 
     def _net_settings(self, X):
         """The parameters of the skorch net, by skorch's names."""
@@ -521,7 +542,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
         if self.warm_start and hasattr(self, "net_"):
-            return self._train_further(X, y, sample_weight)
+            return self._train_further(X, y, sample_weight, epochs=self.max_epochs)
         self._check_settings()
         X = self._validate_X(X, reset=True)
         targets = encode_targets(y, self.missing_label)
@@ -540,20 +561,35 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
             **self._net_settings(X),
         )
         fit_baselines = partial(self._fit_baselines, X, targets, seed=seed, sample_weight=weights)
-        if isinstance(self.lambdas, str):  # "auto"
-            lambdas, scores, epochs = self._choose_lambdas(X, targets, seed, train, fit_baselines, weights)
-            baselines = fit_baselines(targets.codes)
-            net = train(task_weights=lambdas, max_epochs=epochs)
-        else:
-            lambdas, scores = self._check_lambdas(targets.task_names), None
-            baselines = fit_baselines(targets.codes)
+        early_stopping = self._early_stopping()
+        if isinstance(self.lambdas, str) and self.baseline != "drop":  # "auto": chosen on held-out rows
+            choice = self._choose_lambdas(X, targets, seed, train, fit_baselines, weights, early_stopping)
+            lambdas, scores = choice.lambdas, choice.scores
+            self._say(
+                f"Refit on all {X.shape[0]:,} rows for {choice.epochs} epochs (the first fit's best), every "
+                "task weighing 1 as there; the chosen baselines refit on all rows too."
+            )
+            baselines = fit_baselines(targets.codes, choice.baselines)
+            net = train(task_weights=np.ones(len(lambdas)), max_epochs=choice.epochs)
+        else:  # λ given, or "auto" without baselines: the network alone, λ = 1
+            auto = isinstance(self.lambdas, str)
+            lambdas = np.ones(len(targets.classes)) if auto else self._check_lambdas(targets.task_names)
+            scores = None
+            baselines = fit_baselines(targets.codes, self._baselines(X))
             rows = held_out = None
-            if self.early_stopping:
-                rows, held_out = held_out_rows(
-                    targets.codes, self.validation_fraction, seed, "stop training on"
+            if early_stopping:
+                rows, held_out = held_out_rows(targets.codes, self.validation_fraction, seed, "stop training")
+                self._say(
+                    f"The network trains on {len(rows):,} rows and stops when its loss on the other "
+                    f"{len(held_out):,} stops improving."
                 )
             net = train(task_weights=lambdas, rows=rows, held_out=held_out)
 
+        self._set_fitted(X, targets, net, baselines, lambdas, scores)
+        return self
+
+    def _set_fitted(self, X, targets, net, baselines, lambdas, scores):
+        """The fitted attributes, set together once everything has trained."""
         self.input_shape_ = tuple(X.shape[1:])
         self.net_ = net
         self.baselines_ = baselines
@@ -566,7 +602,6 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         self._trained_lambdas = lambdas
         self._fit_params = self.get_params(deep=False)
         self._read_allocation()
-        return self
 
     def _read_allocation(self):
         """``alpha_``, ``dropped_tasks_`` and ``lambdas_`` from the trained network."""
@@ -586,56 +621,109 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
     @_fit_context(prefer_skip_nested_validation=False)
     @_all_or_nothing
     def partial_fit(self, X, y, classes=None, sample_weight=None):
-        """Train the fitted network further on ``X, y``, as skorch's ``partial_fit``.
+        """One pass of training on ``X, y``: scikit-learn's incremental learning.
 
-        The first call (or any call before :meth:`fit`) fits as :meth:`fit`
-        does. Later calls keep the network's weights and α and train it for
-        ``max_epochs`` more epochs on the given rows (``max_epochs=1`` makes
-        one pass per call, as scikit-learn's ``partial_fit``); the baselines
-        and the chosen λ stay as fitted, and there is no early stopping (as
-        in scikit-learn). ``warm_start=True`` makes :meth:`fit` do the same.
+        The first call (on an unfitted model) builds the network, with each
+        task's classes from ``classes`` (or from ``y``), and trains it one
+        pass over the rows; each later call trains it one more pass on the
+        rows it is given, keeping its weights, α and optimiser state. There is
+        no early stopping and no held-out rows: ``lambdas="auto"`` means λ = 1
+        (the network alone), and baselines are kept only if they learn
+        incrementally (a ``baseline`` with ``partial_fit``, such as
+        :class:`~sklearn.linear_model.SGDClassifier` with ``loss="log_loss"``,
+        updated on every call; λ below 1 needs one). On a model fitted with
+        :meth:`fit`, its baselines without ``partial_fit`` and its λ stay as
+        fitted. α's penalty counts every row trained on so far, so C keeps
+        its meaning whatever the chunks' sizes.
+
         Changed training settings (``lr``, ``batch_size``, ``C``,
         ``optimizer__*``, ``iterator_*__*``, callbacks, ``verbose``) apply
-        from this call on; a change the fitted network cannot take (its
-        trunk, ``n_experts``, optimiser class, device, ``lambdas``,
-        ``baseline``…) raises a ValueError. A call that raises leaves the
-        model as it was.
+        from the call on; a change the fitted network cannot take (its trunk,
+        ``n_experts``, optimiser class, device, ``lambdas``, ``baseline``…)
+        raises a ValueError. A call that raises leaves the model as it was.
 
         Parameters
         ----------
         X : {array-like, sparse matrix, DataFrame}
             Samples, as in :meth:`fit`.
         y : array-like or DataFrame of shape (n_samples, n_tasks) or (n_samples,)
-            Labels of the same tasks, with the classes seen by the first fit;
-            columns matched by name when both name the tasks.
+            Labels of the same tasks; columns matched by name when both the
+            first call and ``y`` name the tasks.
         classes : list of array-like, or array-like, default=None
-            The classes of each task (one array when ``y`` is 1-D), for
-            scikit-learn's interface. The first call learns them from ``y``,
-            so each must occur there.
+            The classes of each task (one array when ``y`` is 1-D), used by the
+            first call: a chunk need not hold every class. Ignored later.
         sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the rows in the network's loss, as in :meth:`fit`.
+            Weights of the rows, as in :meth:`fit`.
 
         Returns
         -------
         self : MultiTaskClassifier
-            The estimator, trained further.
+            The estimator, trained one more pass.
         """
         if not hasattr(self, "net_"):
-            if classes is not None:
-                _check_classes_occur(classes, y, self.missing_label)
-            return self.fit(X, y, sample_weight=sample_weight)
-        return self._train_further(X, y, sample_weight)
+            return self._start_incrementally(X, y, classes, sample_weight)
+        return self._train_further(X, y, sample_weight, epochs=1)
 
-    def _train_further(self, X, y, sample_weight):
-        """``partial_fit`` on a fitted model: a copy of the network trains on, then replaces it."""
+    def _start_incrementally(self, X, y, classes, sample_weight):
+        """The first ``partial_fit``: the network built and trained one pass, no held-out rows."""
+        self._check_settings()
+        X = self._validate_X(X, reset=True)
+        targets = encode_targets(y, self.missing_label, classes=classes)
+        _check_rows(X, targets.codes)
+        weights = _row_weights(sample_weight, X)
+        auto = isinstance(self.lambdas, str)
+        lambdas = np.ones(len(targets.classes)) if auto else self._check_lambdas(targets.task_names)
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        baseline = self._baselines(X)
+        baselines = None
+        if hasattr(baseline, "partial_fit"):
+            baselines = fit_baselines(
+                baseline,
+                X,
+                targets.classes,
+                targets.codes,
+                seed,
+                targets.task_names,
+                weights,
+                self.n_jobs,
+                incremental=True,
+            )
+        elif (lambdas < 1).any():
+            raise ValueError(
+                "partial_fit blends the network with baselines that learn chunk by chunk: lambdas below "
+                "1 need a baseline with partial_fit, such as SGDClassifier(loss='log_loss'); or leave "
+                "lambdas='auto' (λ = 1 in partial_fit), or use fit."
+            )
+        net = train_network(
+            X,
+            targets.codes,
+            TaskLayout([len(c) for c in targets.classes]),
+            seed=seed,
+            sample_weight=weights,
+            class_weight=self._class_weight_per_task(targets),
+            task_weights=lambdas,
+            **{**self._net_settings(X), "max_epochs": 1},
+        )
+        self._set_fitted(X, targets, net, baselines, lambdas, scores=None)
+        return self
+
+    def _train_further(self, X, y, sample_weight, epochs):
+        """Train a copy of the fitted network ``epochs`` more epochs; it replaces the fitted one.
+
+        Baselines that have ``partial_fit`` learn the rows too; the others stay.
+        """
         self._validate_params()  # scikit-learn's _fit_context skips it for partial_fit on a fitted model
         X = self._validate_X(X, reset=False)
         frame = task_columns(y, self.task_names_, self._tasks_named)
-        codes = encode_with_classes(frame, self._task_classes(), self.task_names_, self.missing_label)
+        classes = self._task_classes()
+        codes = encode_with_classes(frame, classes, self.task_names_, self.missing_label)
         _check_rows(X, codes)
+        weights = _row_weights(sample_weight, X)
         net = copy.deepcopy(self.net_)
         retune(net, self._net_settings(X), self._changed_training_params())
-        train_further(net, X, codes, epochs=self.max_epochs, sample_weight=_row_weights(sample_weight, X))
+        train_further(net, X, codes, epochs=epochs, sample_weight=weights)
+        if self.baselines_ is not None and any(hasattr(b, "partial_fit") for b in self.baselines_):
+            self.baselines_ = update_baselines(copy.deepcopy(self.baselines_), X, classes, codes, weights)
         self.net_ = net
         self._fit_params = self.get_params(deep=False)
         self._read_allocation()
@@ -658,10 +746,30 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
             )
         return [key for key in changed if key not in STARTING_PARAMS]
 
-    def _fit_baselines(self, X, targets, codes, seed, sample_weight):
-        if self.baseline == "drop":
+    def _say(self, text):
+        """Tell what the fit does next, with ``verbose``."""
+        if self.verbose:
+            print(f"[{type(self).__name__}] {text}")
+
+    def _early_stopping(self):
+        """Whether to stop training on held-out rows: "auto" does unless a train_split is given."""
+        return self.train_split is None if self.early_stopping == "auto" else self.early_stopping
+
+    def _baselines(self, X):
+        """The baseline: an estimator, None for none ("drop"), or the candidates of "auto" by name."""
+        sparse = hasattr(X, "toarray")
+        if self.baseline == "auto":
+            return candidate_baselines(sparse)
+        if self.baseline is None:
+            return default_baseline(sparse)
+        return None if self.baseline == "drop" else self.baseline
+
+    def _fit_baselines(self, X, targets, codes, baseline, *, seed, sample_weight):
+        """``baseline`` (one estimator, one per task, or the candidates of "auto") fitted per task."""
+        if baseline is None:
             return None
-        baseline = default_baseline(hasattr(X, "toarray")) if self.baseline is None else self.baseline
+        if isinstance(baseline, dict):  # no held-out rows to choose on: the first candidate
+            baseline = next(iter(baseline.values()))
         return fit_baselines(
             baseline, X, targets.classes, codes, seed, targets.task_names, sample_weight, self.n_jobs
         )
@@ -698,26 +806,57 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
             per_task.append(spec)
         return per_task
 
-    def _choose_lambdas(self, X, targets, seed, train, fit_baselines, sample_weight):
-        """λ per task from a first fit on part of the rows, scored on the others.
+    def _choose_lambdas(self, X, targets, seed, train, fit_baselines, sample_weight, early_stopping):
+        """λ (and, with ``baseline="auto"``, the baseline) per task from a first fit on part of the rows.
 
-        Also returns the scores and the number of epochs for the refit: the
-        best epoch of the first fit with early stopping, else ``max_epochs``.
+        The first fit trains the network (every λ = 1) and the baselines on
+        ``1 - validation_fraction`` of the rows; per task, the blend of lowest
+        log-loss on the others gives λ (and the baseline among the candidates).
         """
-        codes, classes = targets.codes, targets.classes
-        rows, held_out = held_out_rows(codes, self.validation_fraction, seed, "choose lambdas on")
+        codes, classes, names = targets.codes, targets.classes, targets.task_names
+        rows, held_out = held_out_rows(codes, self.validation_fraction, seed, "choose lambdas")
         train_codes = codes.copy()
         train_codes[held_out] = MISSING  # baselines fit on the training rows, without a copy of X
-        baselines = fit_baselines(train_codes)
-        stop_on = held_out if self.early_stopping else None
-        net = train(rows=rows, held_out=stop_on, task_weights=np.ones(len(classes)))
+        candidates = self._baselines(X)
+        candidates = candidates if isinstance(candidates, dict) else {"baseline": candidates}
+        self._say(
+            f"Choosing λ{' and the baseline' if self.baseline == 'auto' else ''} of each task on "
+            f"{len(held_out):,} held-out rows; first the baselines and the network fit on the other "
+            f"{len(rows):,}"
+            + (
+                ", the network stopping when its loss on the held-out rows stops improving."
+                if early_stopping
+                else "."
+            )
+        )
+        fitted = {name: fit_baselines(train_codes, estimator) for name, estimator in candidates.items()}
+        net = train(
+            rows=rows, held_out=held_out if early_stopping else None, task_weights=np.ones(len(classes))
+        )
         alive = net.multitask_module.alpha.cpu().numpy().any(axis=1)
         network = [p if keep else None for p, keep in zip(net.predict_task_probas(X[held_out]), alive)]
-        base = baseline_probas(baselines, X[held_out], classes)
         weights = None if sample_weight is None else sample_weight[held_out]
-        lambdas, scores = choose_lambdas(network, base, codes[held_out], targets.task_names, weights)
-        epochs = net.best_epoch_ if self.early_stopping else self.max_epochs
-        return lambdas, scores, epochs
+        choices = [
+            choose_lambdas(
+                network, baseline_probas(baselines, X[held_out], classes), codes[held_out], names, weights
+            )
+            for baselines in fitted.values()
+        ]
+        # per task, the candidate whose best blend has the lowest held-out log-loss (the first without labels)
+        losses = np.column_stack([scores["blend_log_loss"].fillna(np.inf) for _, scores in choices])
+        best = losses.argmin(axis=1)
+        scores = pd.DataFrame([choices[b][1].iloc[t] for t, b in enumerate(best)]).rename_axis("task")
+        if self.baseline == "auto":
+            scores.insert(0, "baseline", [list(candidates)[b] for b in best])
+        lambdas = np.array([choices[b][0][t] for t, b in enumerate(best)])
+        if self.verbose:
+            self._say(f"Chosen on the held-out rows (validation_scores_):\n{scores.round(4).to_string()}")
+        return _Choice(
+            lambdas=lambdas,
+            scores=scores,
+            baselines=[list(candidates.values())[b] for b in best],
+            epochs=net.best_epoch_ if early_stopping else self.max_epochs,
+        )
 
     @property
     def history_(self):
@@ -858,6 +997,15 @@ def _same(a, b):
         return False
 
 
+class _Choice(NamedTuple):
+    """What the first fit of ``lambdas="auto"`` chose, and trained."""
+
+    lambdas: np.ndarray
+    scores: pd.DataFrame
+    baselines: list  # the baseline of each task, unfitted
+    epochs: int  # for the refit on all rows
+
+
 def _row_weights(sample_weight, X):
     """``sample_weight`` checked against X (float64, non-negative), or None."""
     return None if sample_weight is None else _check_sample_weight(sample_weight, X, ensure_non_negative=True)
@@ -876,17 +1024,3 @@ def _image_shape_message(shape, fitted):
     if sorted(shape) == sorted(fitted) and shape[-1] == fitted[0]:
         return message + " (channels, height, width): X looks channels-last; pass X.transpose(0, 3, 1, 2)."
     return message + " (channels, height, width)."
-
-
-def _check_classes_occur(classes, y, missing_label):
-    """The first ``partial_fit`` learns each task's classes from ``y``: all must occur there."""
-    targets = encode_targets(y, missing_label)
-    given_classes = [classes] if targets.one_dimensional else classes
-    for name, given, seen in zip(targets.task_names, given_classes, targets.classes):
-        unseen = sorted(set(np.asarray(given).tolist()) - set(seen.tolist()))
-        if unseen:
-            raise ValueError(
-                f"classes {unseen} of task {name!r} do not occur in the y of the first "
-                "partial_fit, which learns each task's classes from y; include rows "
-                "with every class in the first call."
-            )

@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from skorch.callbacks import Callback
 
-from ._data import total_weight
+from ._data import class_counts, total_weight, weighted_by_class
 
 # A fit whose kept weights end with a training loss above this multiple of the starting loss diverged
 DIVERGED = 1.1
@@ -20,8 +20,10 @@ class TrainingGuard(Callback):
 
     The network starts by predicting each task's class frequencies (its head
     weights are zero and its biases their logs), so the loss it starts from is
-    that of the class-frequency predictor. A fit whose kept weights end more
-    than 10 % above it has diverged.
+    that of the class-frequency predictor. A first training (``fit``, or the
+    first ``partial_fit``) whose kept weights end more than 10 % above it has
+    diverged. Further training starts elsewhere; there only non-finite losses
+    are caught.
 
     Parameters
     ----------
@@ -38,10 +40,11 @@ class TrainingGuard(Callback):
         return self
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
-        if self.start_loss_ is None:  # the first training, from the class frequencies
-            self.start_loss_ = class_frequency_loss(
-                net.class_counts, net.criterion__task_weights, total_weight(X)
-            )
+        # only a network's first training starts where we know: at its training rows' class frequencies
+        self.start_loss_ = None
+        if not net.history:
+            counts = weighted_by_class(class_counts(X, net.layout.n_classes), net.criterion__class_weights)
+            self.start_loss_ = class_frequency_loss(counts, net.criterion__task_weights, total_weight(X))
 
     def on_epoch_end(self, net, **kwargs):
         epoch = net.history[-1]

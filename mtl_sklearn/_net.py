@@ -13,26 +13,33 @@ package's skorch defaults and early stopping, trains it and returns it.
 """
 
 import math
+import re
+import sys
 
 import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping, ProgressBar
+from skorch.callbacks import Callback, EarlyStopping, PrintLog, ProgressBar
 from skorch.helper import predefined_split
 from torch.utils.data import Subset
 
 from ._allocation import alpha_penalty
-from ._data import ITERATOR_PARAMS, BatchIterator, TaskDataset, total_weight
+from ._data import ITERATOR_PARAMS, BatchIterator, TaskDataset, class_counts, total_weight, weighted_by_class
 from ._guards import TrainingGuard, interrupts_recorded
 from ._loss import MultiTaskLoss
 from ._module import MultiTaskModule
-from ._targets import MISSING
-from ._trunks import build_trunk, output_width
+from ._trunks import ConvTrunk, MLPTrunk, build_trunk, output_width
 
 PREDICT_BATCH_VALUES = 2**20  # input values per batch when predicting (4 MB of float32)
 HELD_OUT_STOPPING = "held_out_early_stopping"  # the callback that stops on early_stopping's rows
 TRAINING_GUARD = "training_guard"  # the callback that stops non-finite losses and flags divergence
+ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")  # the colours of skorch's epoch table
 BATCH_HOOKS = ("on_batch_begin", "on_batch_end")
+# The default trunks' settings that end each expert in one output (kept whole) when there are several
+ONE_OUTPUT_PER_EXPERT = {
+    MLPTrunk: {"hidden_sizes": (256, 1), "dropout": 0.0},
+    ConvTrunk: {"hidden_size": 1},
+}
 
 
 def unwrapped(module):
@@ -147,8 +154,9 @@ class MultiTaskNet(NeuralNet):
         super().on_train_begin(net, X=X, y=y, **kwargs)
         allocation = self.multitask_module.allocation
         if allocation is not None:
-            if not self.history:  # the first training: its rows (by weight) give C its meaning
-                self._penalty_rows = total_weight(X)
+            # C's meaning is per row trained on: the first training's rows, then each later call's
+            # (partial_fit chunks add up, so the penalty does not depend on their sizes)
+            self._penalty_rows = total_weight(X) + (self._penalty_rows if self.history else 0)
             allocation.penalty = alpha_penalty(self.C, self._penalty_rows)
         # the per-batch hooks that some callback (or a subclass) implements
         self._batch_hooks = {
@@ -245,9 +253,15 @@ def make_net(
     params = dict(params)
     kept = "last" if held_out is None else "best"
     callbacks = net_callbacks(params.pop("callbacks", None), params.get("verbose", 0), kept=kept)
+    params.setdefault("callbacks__print_log", epoch_table(params.get("verbose", 0)))
     if held_out is not None:
         params["train_split"] = predefined_split(held_out)
         callbacks.append((HELD_OUT_STOPPING, EarlyStopping(patience=n_iter_no_change, load_best=True)))
+    if params.get("n_experts", 1) > 1 and params.get("module") in ONE_OUTPUT_PER_EXPERT:
+        # several experts that could each serve every task become copies of one another, and α
+        # reads nothing; one output each makes every expert a factor that α routes tasks to
+        for name, value in ONE_OUTPUT_PER_EXPERT[params["module"]].items():
+            params.setdefault(f"module__{name}", value)
     if _takes_fused(params.get("optimizer")) and not {"optimizer__fused", "optimizer__foreach"} & set(params):
         params["optimizer__fused"] = True  # torch's one-kernel update: same maths, faster
     if params.get("compile"):
@@ -280,6 +294,16 @@ def net_callbacks(callbacks, verbose, kept="last"):
     return [(TRAINING_GUARD, TrainingGuard(kept=kept)), *(callbacks or []), *progress]
 
 
+def print_off_terminal_without_colour(text):
+    """``print``, without the colour codes of skorch's epoch table unless stdout is a terminal."""
+    print(text if sys.stdout.isatty() else ANSI_CODES.sub("", text))
+
+
+def epoch_table(verbose):
+    """skorch's epoch table (its ``print_log`` callback), printed in colour only to a terminal."""
+    return PrintLog(sink=print_off_terminal_without_colour) if verbose else PrintLog()
+
+
 # Settings that a trained net can take before it trains further (warm_start, partial_fit)
 CONTINUABLE = ("lr", "batch_size", "max_epochs", "verbose", "C", "callbacks", "train_split")
 CONTINUABLE_PREFIXES = ("optimizer__", "iterator_train__", "iterator_valid__", "callbacks__")
@@ -290,6 +314,7 @@ def retune(net, settings, changed):
     params = {key: settings[key] for key in changed if key != "callbacks"}
     if {"callbacks", "verbose"} & set(changed):
         params["callbacks"] = net_callbacks(settings.get("callbacks"), settings.get("verbose", 0))
+        params.setdefault("callbacks__print_log", epoch_table(settings.get("verbose", 0)))
     _check_iterator_params(params)
     net.set_params(**params)
 
@@ -298,17 +323,6 @@ def train_further(net, X, codes, *, epochs, sample_weight=None):
     """Train a fitted net ``epochs`` more epochs on ``X`` and ``codes`` (skorch's ``partial_fit``)."""
     net.partial_fit(TaskDataset(X, codes, device=net.device, weights=sample_weight), epochs=epochs)
     return net
-
-
-def _class_counts(codes, layout, rows, sample_weight):
-    """Labels (weighted by ``sample_weight``) of each class of each task among ``rows`` (all when None)."""
-    rows = slice(None) if rows is None else rows
-    counts = []
-    for task, n_classes in zip(codes[rows].T, layout.n_classes):
-        labelled = task != MISSING
-        weights = None if sample_weight is None else sample_weight[rows][labelled]
-        counts.append(np.bincount(task[labelled], weights=weights, minlength=n_classes))
-    return counts
 
 
 def _class_weights(class_weight, class_counts):
@@ -384,23 +398,24 @@ def train_network(
     dataset = TaskDataset(X, codes, device=device, weights=sample_weight)
     train = dataset if rows is None else Subset(dataset, rows)
     valid = None if held_out is None else Subset(dataset, held_out)
-    class_counts = _class_counts(codes, layout, rows, sample_weight)
-    class_weights = _class_weights(class_weight, class_counts)
+    counts = class_counts(train, layout.n_classes)
+    class_weights = _class_weights(class_weight, counts)
     if class_weights is not None:  # the heads start at the minimum of the class-weighted loss
-        class_counts = [counts * weights for counts, weights in zip(class_counts, class_weights)]
+        counts = weighted_by_class(counts, class_weights)
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(seed)
         net = make_net(
             layout=layout,
             input_shape=tuple(X.shape[1:]),
-            class_counts=class_counts,
+            class_counts=counts,
             class_weights=class_weights,
             held_out=valid,
             **settings,
         )
         net.fit(train)
     if valid is not None:
-        net.best_epoch_ = dict(net.callbacks_)[HELD_OUT_STOPPING].best_epoch_
+        # 0 when a callback stopped training before early stopping saw an epoch: the epochs trained
+        net.best_epoch_ = dict(net.callbacks_)[HELD_OUT_STOPPING].best_epoch_ or max(1, len(net.history))
         # Later partial_fit calls train without early stopping, as scikit-learn's
         # MLP does, and the fitted model keeps no reference to the training rows.
         net.set_params(train_split=None, **{f"callbacks__{HELD_OUT_STOPPING}": None})

@@ -184,7 +184,7 @@ class Targets(NamedTuple):
     named: bool
 
 
-def encode_targets(Y, missing_label=None):
+def encode_targets(Y, missing_label=None, classes=None):
     """Encode a multi-task target.
 
     Parameters
@@ -193,6 +193,9 @@ def encode_targets(Y, missing_label=None):
         Labels; NaN, None, ``pd.NA`` and ``missing_label`` mark missing ones.
     missing_label : scalar or None
         Extra value that marks a missing label.
+    classes : list of array-like, array-like or None
+        Each task's classes (one array for a 1-D ``Y``), when given rather
+        than learnt from ``Y``: ``Y`` need not hold them all.
 
     Returns
     -------
@@ -208,6 +211,9 @@ def encode_targets(Y, missing_label=None):
         raise ValueError("Y has no columns; pass at least one task.")
     task_names = [str(name) for name in frame.columns]
     _check_unique(task_names)
+    given = None if classes is None else ([classes] if one_dimensional else list(classes))
+    if given is not None and len(given) != len(task_names):
+        raise ValueError(f"classes has {len(given)} entries but Y has {len(task_names)} tasks.")
     classes, codes = [], np.empty(frame.shape, dtype=np.int64)
     for t, name in enumerate(task_names):
         column = frame.iloc[:, t]
@@ -218,11 +224,29 @@ def encode_targets(Y, missing_label=None):
                 "that column from Y, or label some of its rows."
             )
         values = labelled_values(column, missing, name)
-        task_classes = _task_classes(values, name, n_marked)
+        if given is None:
+            task_classes = _task_classes(values, name, n_marked)
+        else:
+            task_classes = _given_classes(given[t], values, name)
         classes.append(task_classes)
         codes[:, t] = MISSING
         codes[~missing, t] = np.searchsorted(task_classes, values)
     return Targets(task_names, classes, codes, one_dimensional, named)
+
+
+def _given_classes(given, values, name):
+    """The sorted ``classes=`` of one task, checked against its labels."""
+    task_classes = np.unique(np.asarray(given))
+    if len(task_classes) < 2:
+        raise ValueError(f"classes of task {name!r} are {task_classes.tolist()}; a task needs two or more.")
+    check_label_kind(values, task_classes, name)
+    unknown = ~np.isin(values, task_classes)
+    if unknown.any():
+        raise ValueError(
+            f"Task {name!r} has labels {sorted(set(values[unknown].tolist()))[:5]} that are not among its "
+            f"classes {task_classes.tolist()}; give every class in classes=."
+        )
+    return task_classes
 
 
 def labels_per_task(frame, classes, task_names, missing_label=None):

@@ -114,3 +114,20 @@ def test_two_experts_route_two_task_groups():
 def test_two_experts_route_two_task_groups_on_most_seeds():
     margins = [_group_margin(_fit_two_groups(seed).alpha_) for seed in range(8)]
     assert sum(margin > 0.5 for margin in margins) >= 7
+
+
+def _default_margin(seed):
+    X, Y = _two_groups(seed)
+    clf = MultiTaskClassifier(n_experts=2, random_state=seed).fit(X, Y)  # nothing else set
+    assert clf.net_.module__hidden_sizes == (256, 1)  # each expert one output: a factor α routes tasks to
+    return _group_margin(clf.alpha_)
+
+
+def test_two_experts_route_two_task_groups_at_default_settings():
+    # measured on seeds 0-5: margin 0.58-0.80 (wide experts, the default before 0.2: 0.0 on every seed)
+    assert _default_margin(seed=0) > 0.3
+
+
+@pytest.mark.slow
+def test_two_experts_route_two_task_groups_at_default_settings_on_every_seed():
+    assert min(_default_margin(seed) for seed in range(6)) > 0.3

@@ -69,7 +69,14 @@ def test_auto_lambdas_are_never_worse_than_the_baseline_on_held_out_rows(shared_
     X, Y = shared_factor_data
     Y = Y.copy()
     Y[:, 3] = np.where(np.isnan(Y[:, 3]), np.nan, np.random.RandomState(0).uniform(size=len(Y)) < 0.5)
-    clf = MultiTaskClassifier(lambdas="auto", max_epochs=20, random_state=0).fit(X, Y)
+    clf = MultiTaskClassifier(
+        lambdas="auto",
+        baseline=None,
+        early_stopping=False,
+        max_epochs=20,
+        module__dropout=0.0,
+        random_state=0,
+    ).fit(X, Y)
     scores = clf.validation_scores_
     assert list(scores.index) == clf.task_names_
     assert (scores["blend_log_loss"] <= scores["baseline_log_loss"] + 1e-12).all()
@@ -84,7 +91,6 @@ def test_auto_lambdas_are_never_worse_than_the_baseline_on_held_out_rows(shared_
 @pytest.mark.parametrize(
     "params, message",
     [
-        (dict(lambdas="auto", baseline="drop"), "baseline='drop' fits none"),
         (dict(lambdas="auto", validation_fraction=1e-4), "validation_fraction=0.0001 leaves 0 of 800"),
         (dict(lambdas="best"), "'lambdas' parameter"),
     ],
@@ -93,3 +99,10 @@ def test_bad_auto_settings(shared_factor_data, params, message):
     X, Y = shared_factor_data
     with pytest.raises(ValueError, match=message):
         MultiTaskClassifier(max_epochs=1, **params).fit(X, Y)
+
+
+def test_auto_lambdas_without_baselines_use_the_network_alone(shared_factor_data):
+    X, Y = shared_factor_data
+    clf = MultiTaskClassifier(lambdas="auto", baseline="drop", max_epochs=2, random_state=0).fit(X, Y)
+    assert clf.lambdas_.tolist() == [1.0] * 4 and clf.validation_scores_ is None
+    assert clf.baselines_ is None

@@ -161,4 +161,6 @@ def test_early_stopping_with_a_train_split():
 def test_early_stopping_needs_held_out_rows():
     X, Y = np.zeros((20, 2)), np.tile([0, 1], 10)
     with pytest.raises(ValueError, match="leaves 0 of 20 rows to stop training on"):
-        MultiTaskClassifier(early_stopping=True, validation_fraction=0.01).fit(X, Y)
+        MultiTaskClassifier(early_stopping=True, lambdas=1.0, validation_fraction=0.01).fit(X, Y)
+    with pytest.raises(ValueError, match="leaves 0 of 20 rows to choose lambdas on"):
+        MultiTaskClassifier(validation_fraction=0.01).fit(X, Y)

@@ -88,7 +88,7 @@ def test_missing_labels_do_not_train_their_task(shared_factor_data):
 
 def test_random_state_gives_identical_fits(shared_factor_data):
     X, Y = shared_factor_data
-    fits = [MultiTaskClassifier(max_epochs=3, random_state=seed).fit(X, Y) for seed in (7, 7, 8)]
+    fits = [MultiTaskClassifier(max_epochs=3, lambdas=1.0, random_state=seed).fit(X, Y) for seed in (7, 7, 8)]
     probas = [np.hstack(clf.predict_proba(X)) for clf in fits]
     np.testing.assert_array_equal(probas[0], probas[1])
     assert not np.allclose(probas[0], probas[2])
@@ -235,7 +235,14 @@ def test_compile_serves_training_steps_only_with_static_shapes(shared_factor_dat
         return graph.forward
 
     torch._dynamo.reset()
-    clf = MultiTaskClassifier(max_epochs=3, batch_size=128, compile=True, compile__backend=recording_backend)
+    clf = MultiTaskClassifier(
+        max_epochs=3,
+        batch_size=128,
+        compile=True,
+        compile__backend=recording_backend,
+        lambdas=1.0,
+        early_stopping=False,
+    )
     clf.fit(X, Y)
     # 800 rows: the network and the loss for batches of 128 and for the last one of 32, once
     assert batch_sizes == [128, 128, 32, 32]
@@ -245,7 +252,7 @@ def test_compile_serves_training_steps_only_with_static_shapes(shared_factor_dat
     # so do the validation passes: 640 training rows make 5 full batches, the 160 others are not compiled
     torch._dynamo.reset()
     batch_sizes.clear()
-    clf.set_params(early_stopping=True).fit(X, Y)
+    clf.set_params(early_stopping=True, lambdas=1.0).fit(X, Y)
     assert batch_sizes == [128, 128] and len(clf.net_.history) == 3
 
 
@@ -312,6 +319,8 @@ def test_early_stopping_keeps_the_best_epoch_on_held_out_rows(shared_factor_data
     X, Y = shared_factor_data
     clf = MultiTaskClassifier(
         early_stopping=True,
+        lambdas=1.0,
+        module__dropout=0.0,
         n_iter_no_change=3,
         validation_fraction=0.25,
         max_epochs=200,
@@ -359,7 +368,7 @@ def _mean_log_loss(clf, X, Y):
 def test_early_stopping_with_auto_lambdas_refits_for_the_best_epoch_count(shared_factor_data):
     X, Y = shared_factor_data
     params = dict(n_iter_no_change=3, max_epochs=200, lr=0.01, module__hidden_sizes=(512,), random_state=0)
-    stopped = MultiTaskClassifier(early_stopping=True, **params).fit(X, Y)
+    stopped = MultiTaskClassifier(early_stopping=True, lambdas=1.0, **params).fit(X, Y)
     auto = MultiTaskClassifier(early_stopping=True, lambdas="auto", **params).fit(X, Y)
     best_epoch = int(np.argmin(stopped.history_[:, "valid_loss"])) + 1
     assert len(auto.history_) == best_epoch  # the same first fit (same rows, seed), then a refit
@@ -378,24 +387,27 @@ def test_dataframe_feature_names_are_kept(shared_factor_data):
 
 def test_partial_fit_trains_the_fitted_network_further(shared_factor_data):
     X, Y = shared_factor_data
-    clf = MultiTaskClassifier(max_epochs=2, random_state=0).partial_fit(X, Y)  # the first call fits
+    clf = MultiTaskClassifier(max_epochs=2, lambdas=1.0, early_stopping=False, random_state=0).fit(X, Y)
     first = clf.net_.module_.heads.weight.detach().clone()
     baselines = clf.baselines_
     clf.partial_fit(X[:400], Y[:400])
     losses = clf.history_[:, "train_loss"]
-    assert len(losses) == 4 and losses[2] < losses[0]  # continued, not started again
+    assert len(losses) == 3 and losses[2] < losses[0]  # one more pass, continued, not started again
+    assert clf.history_[-1, "train_batch_count"] == 4  # over the 400 rows given
     assert not torch.equal(clf.net_.module_.heads.weight, first)
-    assert clf.baselines_ is baselines  # the baselines stay as fitted
+    assert clf.baselines_ is baselines  # baselines without partial_fit stay as fitted
 
 
 def test_partial_fit_after_early_stopping_trains_on_without_it(shared_factor_data):
     X, Y = shared_factor_data
-    params = dict(early_stopping=True, n_iter_no_change=2, max_epochs=100, lr=0.01, random_state=0)
+    params = dict(
+        early_stopping=True, lambdas=1.0, n_iter_no_change=2, max_epochs=100, lr=0.01, random_state=0
+    )
     clf = MultiTaskClassifier(**params).fit(X, Y)
     stopped = len(clf.history_)
     assert stopped < 100
-    clf.set_params(max_epochs=3).partial_fit(X, Y)  # as scikit-learn's MLP: no early stopping here
-    assert len(clf.history_) == stopped + 3
+    clf.partial_fit(X, Y)  # as scikit-learn's MLP: one pass, no early stopping here
+    assert len(clf.history_) == stopped + 1
     assert "valid_loss" not in clf.history_[-1] and clf.history_[-1, "train_batch_count"] == 7
     clone = pickle.loads(pickle.dumps(clf))  # the held-out rows are not kept in the model
     np.testing.assert_array_equal(np.hstack(clone.predict_proba(X)), np.hstack(clf.predict_proba(X)))
@@ -407,17 +419,6 @@ def test_warm_start_fit_continues_training(shared_factor_data):
     assert len(clf.history_) == 6
     cold = MultiTaskClassifier(max_epochs=3, random_state=0).fit(X, Y).fit(X, Y)
     assert len(cold.history_) == 3
-
-
-def test_partial_fit_checks_classes(shared_factor_data):
-    X, Y = shared_factor_data
-    with pytest.raises(ValueError, match=r"classes \[2.0\] of task 'task_0' do not occur in the y"):
-        MultiTaskClassifier(max_epochs=1).partial_fit(X, Y, classes=[[0.0, 1.0, 2.0]] + [[0.0, 1.0]] * 3)
-    clf = MultiTaskClassifier(max_epochs=1).partial_fit(X, Y, classes=[[0.0, 1.0]] * 4)
-    Y_new = Y.copy()
-    Y_new[0, 1] = 5.0
-    with pytest.raises(ValueError, match=r"Task 'task_1' has labels never seen during fit: \[5.0\]"):
-        clf.partial_fit(X, Y_new)
 
 
 def test_batch_history_is_the_same_with_and_without_per_batch_callbacks(shared_factor_data):

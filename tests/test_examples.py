@@ -12,11 +12,20 @@ from mtl_sklearn.__main__ import main
 ROOT = Path(__file__).parents[1]
 
 
-def test_readme_example_runs(capsys):
+def test_readme_example_prints_what_readme_says(capsys):
+    # README's first example, run as written; each print's output is the comment block under it
     readme = (ROOT / "README.md").read_text()
     code = re.search(r"```python\n(.*?)```", readme, re.DOTALL).group(1)
+    expected, lines = [], code.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("print("):
+            for comment in lines[i + 1 :]:
+                if not comment.startswith("#"):
+                    break
+                expected.append(comment[2:].rstrip())
     exec(compile(code, "README.md", "exec"), {})
-    assert "'species'" in capsys.readouterr().out
+    printed = [line.rstrip() for line in capsys.readouterr().out.splitlines()]
+    assert printed == expected
 
 
 @pytest.mark.slow

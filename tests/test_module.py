@@ -19,7 +19,7 @@ def test_untrained_network_predicts_each_task_prior():
 def test_alpha_scales_each_task_s_reading_of_each_expert():
     # logits of task t = Σ_k α_tk · W_t · standardised h_k(x) + b_t, for tasks of 2 and 3 classes
     torch.manual_seed(0)
-    experts = [MLPTrunk((3,), hidden_sizes=(4,)) for _ in range(2)]
+    experts = [MLPTrunk((3,), hidden_sizes=(4,), dropout=0.0) for _ in range(2)]
     module = MultiTaskModule(experts, 4, TaskLayout([2, 3])).eval()
     with torch.no_grad():
         module.heads.weight.normal_()
@@ -43,7 +43,7 @@ def test_alpha_scales_each_task_s_reading_of_each_expert():
 
 def test_without_allocation_every_task_reads_the_sum_of_the_experts():
     torch.manual_seed(0)
-    experts = [MLPTrunk((3,), hidden_sizes=(4,)) for _ in range(2)]
+    experts = [MLPTrunk((3,), hidden_sizes=(4,), dropout=0.0) for _ in range(2)]
     module = MultiTaskModule(experts, 4, TaskLayout([2, 2]), allocation=False)
     with torch.no_grad():
         module.heads.weight.normal_()

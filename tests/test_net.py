@@ -19,7 +19,9 @@ def test_progress_bar_shows_the_training_loss(shared_factor_data):
             postfixes.append(self.pbar_.postfix)  # what tqdm shows beside the bar
 
     # verbose=2 adds skorch's own ProgressBar; this one records what it is given
-    MultiTaskClassifier(max_epochs=1, callbacks=[RecordingProgressBar()], random_state=0).fit(X, Y)
+    MultiTaskClassifier(
+        max_epochs=1, lambdas=1.0, early_stopping=False, callbacks=[RecordingProgressBar()], random_state=0
+    ).fit(X, Y)
     assert len(postfixes) == 7 and all(p.startswith("train_loss=") for p in postfixes)
 
 
@@ -31,11 +33,12 @@ def test_on_batch_end_sees_the_batch_s_loss_in_the_history(shared_factor_data):
         def on_batch_end(self, net, batch=None, training=None, **kwargs):
             seen.append((training, net.history[-1, "batches", -1, "train_loss"], kwargs["loss"].item()))
 
-    clf = MultiTaskClassifier(max_epochs=2, callbacks=[ReadLoss()], random_state=0).fit(X, Y)
+    params = dict(max_epochs=2, lambdas=1.0, early_stopping=False, random_state=0)  # training batches only
+    clf = MultiTaskClassifier(**params, callbacks=[ReadLoss()]).fit(X, Y)
     assert len(seen) == 14  # 7 batches in each of 2 epochs
     for training, recorded, returned in seen:
         assert training and recorded == pytest.approx(returned)
-    quiet = MultiTaskClassifier(max_epochs=2, random_state=0).fit(X, Y)  # the fast path, no hook
+    quiet = MultiTaskClassifier(**params).fit(X, Y)  # the fast path, no hook
     assert quiet.history_[:, "train_loss"] == pytest.approx(clf.history_[:, "train_loss"])
 
 
@@ -83,3 +86,14 @@ def test_unpickled_model_trains_alpha_further(shared_factor_data):
     loaded.partial_fit(X, Y)
     assert not np.allclose(loaded.alpha_, before)  # the penalty keeps shrinking α
     assert (loaded.alpha_ <= before + 1e-6).all()
+
+
+def test_epoch_table_has_colour_codes_only_on_a_terminal(shared_factor_data, capsys, monkeypatch):
+    X, Y = shared_factor_data
+    params = dict(max_epochs=3, verbose=1, early_stopping=True, random_state=0)
+    MultiTaskClassifier(**params).fit(X, Y)
+    piped = capsys.readouterr().out
+    assert "valid_loss" in piped and "\x1b[" not in piped
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True, raising=False)
+    MultiTaskClassifier(**params).fit(X, Y)
+    assert "\x1b[" in capsys.readouterr().out  # skorch's colours mark the best epochs

@@ -39,7 +39,12 @@ def test_loss_weighs_rows_classes_and_tasks():
 def test_a_weight_of_two_is_a_duplicated_row():
     # one full batch without α: the same gradients, so the same network (up to float sums)
     params = dict(
-        C=None, batch_size=-1, max_epochs=20, baseline=make_pipeline(StandardScaler(), LogisticRegression())
+        C=None,
+        batch_size=-1,
+        max_epochs=20,
+        early_stopping=False,
+        module__dropout=0.0,
+        baseline=make_pipeline(StandardScaler(), LogisticRegression()),
     )
     weights = np.ones(len(X))
     weights[[3, 10, 50]] = 2.0
@@ -51,12 +56,23 @@ def test_a_weight_of_two_is_a_duplicated_row():
     net_a, net_b = (np.hstack(m.net_.predict_task_probas(X)) for m in (weighted, duplicated))
     np.testing.assert_allclose(net_a, net_b, rtol=1e-4, atol=1e-5)
     assert not np.allclose(
-        net_a, np.hstack(MultiTaskClassifier(**params, random_state=0).fit(X, Y).net_.predict_task_probas(X))
+        net_a,
+        np.hstack(
+            MultiTaskClassifier(**params, lambdas=0.5, random_state=0).fit(X, Y).net_.predict_task_probas(X)
+        ),
     )
 
 
 def test_zero_weights_leave_rows_out():
-    params = dict(C=None, batch_size=-1, max_epochs=10, random_state=0)
+    params = dict(
+        C=None,
+        batch_size=-1,
+        max_epochs=10,
+        early_stopping=False,
+        lambdas=1.0,
+        module__dropout=0.0,
+        random_state=0,
+    )
     weights = (np.arange(len(X)) % 4 != 0).astype(float)
     zeroed = MultiTaskClassifier(**params).fit(X, Y, sample_weight=weights)
     dropped = MultiTaskClassifier(**params).fit(X[weights > 0], Y[weights > 0])
@@ -72,7 +88,7 @@ def test_a_baseline_without_sample_weight_is_fitted_unweighted_with_a_warning():
 
     with pytest.warns(UserWarning, match="does not take sample_weight"):
         MultiTaskClassifier(baseline=NoWeights(), max_epochs=1).fit(X, Y, sample_weight=np.ones(len(X)))
-    with pytest.raises(ValueError, match="Negative values in data passed to .?sample_weight"):
+    with pytest.raises(ValueError, match=r"Negative values in data passed to .?sample_weight"):
         MultiTaskClassifier(max_epochs=1).fit(X, Y, sample_weight=-np.ones(len(X)))
 
 
