@@ -186,12 +186,16 @@ def fit_skorch(X, Y, args):
 def fit_mtl(X, Y, args, **params):
     from mtl_sklearn import MultiTaskClassifier
 
+    # the same training as the hand-written loops: the network alone, every epoch, no dropout
     clf = MultiTaskClassifier(
         baseline="drop",
+        lambdas=1.0,
+        early_stopping=False,
         max_epochs=args.epochs,
         batch_size=args.batch_size,
         lr=1e-3,
         module__hidden_sizes=tuple(args.hidden),
+        module__dropout=0.0,
         device=args.device,
         random_state=0,
         **params,

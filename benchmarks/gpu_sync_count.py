@@ -25,7 +25,13 @@ def main():
 
     X, Y, _, _ = make_data(args.rows, 100, 8, 0.2, False)
     clf = MultiTaskClassifier(
-        baseline="drop", max_epochs=args.epochs, batch_size=args.batch_size, device="cuda"
+        baseline="drop",
+        lambdas=1.0,
+        early_stopping=False,
+        max_epochs=args.epochs,
+        batch_size=args.batch_size,
+        module__dropout=0.0,
+        device="cuda",
     )
     clf.fit(X[:1000], Y[:1000])  # warm-up
     torch.cuda.set_sync_debug_mode("warn")

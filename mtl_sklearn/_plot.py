@@ -12,7 +12,7 @@ __all__ = ["AlphaDisplay"]
 class AlphaDisplay:
     """Heatmap of α: one row per task, one column per expert.
 
-    A zero row is a task the scheduler dropped (served by its baseline); with
+    A zero row is a task the L1 penalty dropped (served by its baseline); with
     several experts, tasks whose rows look alike share the same experts.
     Create it with :meth:`from_estimator`.
 
