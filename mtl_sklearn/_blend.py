@@ -14,6 +14,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import has_fit_parameter
 
+from ._host import bounded_rows
 from ._targets import MISSING
 
 
@@ -47,11 +48,13 @@ def fit_baselines(
     ``baseline`` is one estimator for every task, or a list of one per task.
     Each baseline learns the task's original labels, with the rows' weights
     when it takes ``sample_weight`` (every step of a Pipeline that takes it).
-    Images are flattened to one row each. A baseline that fails raises a
-    ValueError naming the task. ``incremental`` starts each with ``partial_fit``
-    (told every class of its task), for :func:`update_baselines` to go on.
+    Images are flattened to one row each. When X is out of core, each fits on
+    at most 100,000 of its task's labelled rows (and at most 64 MB of them),
+    drawn at random: not a copy of X (:func:`~mtl_sklearn._host.baseline_rows`).
+    A baseline that fails raises a ValueError naming the task. ``incremental``
+    starts each with ``partial_fit`` (told every class of its task), for
+    :func:`update_baselines` to go on.
     """
-    X = X.reshape(len(X), -1) if X.ndim > 2 else X
     per_task = baseline if isinstance(baseline, list) else [baseline] * len(classes)
     weighted = [sample_weight is not None and _weight_params(b, sample_weight) is not None for b in per_task]
     if sample_weight is not None and not all(weighted):
@@ -80,31 +83,36 @@ def fit_baselines(
 
 
 def _fit_one(baseline, X, codes, classes, seed, name, sample_weight, incremental):
-    labelled = codes != MISSING
+    rows = bounded_rows(X, np.flatnonzero(codes != MISSING), seed)
+    X_task, y_task = _flat(X[rows]), classes[codes[rows]]
     estimator = clone(baseline)
     estimator.set_params(**{k: seed for k in estimator.get_params() if k.endswith("random_state")})
-    weights = {} if sample_weight is None else _weight_params(estimator, sample_weight[labelled])
+    weights = {} if sample_weight is None else _weight_params(estimator, sample_weight[rows])
     try:
         if incremental:  # it learns chunk by chunk: tell it every class now
-            return estimator.partial_fit(X[labelled], classes[codes[labelled]], classes=classes, **weights)
-        return estimator.fit(X[labelled], classes[codes[labelled]], **weights)
+            return estimator.partial_fit(X_task, y_task, classes=classes, **weights)
+        return estimator.fit(X_task, y_task, **weights)
     except Exception as error:
         raise ValueError(
-            f"The baseline {baseline!r} failed on task {name!r} ({labelled.sum()} labelled rows): "
+            f"The baseline {baseline!r} failed on task {name!r} ({len(rows)} labelled rows): "
             f"{type(error).__name__}: {error}"
         ) from error
 
 
+def _flat(X):
+    """Images as one row each: what a scikit-learn baseline reads."""
+    return X.reshape(X.shape[0], -1) if X.ndim > 2 else X
+
+
 def update_baselines(baselines, X, classes, codes, sample_weight=None):
     """The baselines that have ``partial_fit`` learn the labelled rows of ``X``; the others stay."""
-    X = X.reshape(len(X), -1) if X.ndim > 2 else X
     for t, (estimator, task_classes) in enumerate(zip(baselines, classes)):
         labelled = codes[:, t] != MISSING
         if hasattr(estimator, "partial_fit") and labelled.any():
             weights = (
                 {} if sample_weight is None else _weight_params(estimator, sample_weight[labelled]) or {}
             )
-            estimator.partial_fit(X[labelled], task_classes[codes[labelled, t]], **weights)
+            estimator.partial_fit(_flat(X[labelled]), task_classes[codes[labelled, t]], **weights)
     return baselines
 
 
@@ -127,7 +135,7 @@ def baseline_probas(baselines, X, classes):
     A baseline's columns follow its own ``classes_``; a class it never saw
     (it was fitted on rows without it) gets probability 0.
     """
-    X = X.reshape(len(X), -1) if X.ndim > 2 else X
+    X = _flat(X)
     probas = []
     for estimator, task_classes in zip(baselines, classes):
         proba = estimator.predict_proba(X).astype(np.float64)

@@ -13,6 +13,7 @@ import scipy.sparse as sp
 import torch
 from torch.utils.data import Dataset, Subset
 
+from ._host import HostRows
 from ._targets import MISSING
 
 
@@ -57,13 +58,22 @@ class TaskDataset(Dataset):
     """Rows of X with their encoded targets (``codes``, or None to predict) and row weights.
 
     A batch is ``(X, codes)``, or ``(X, (codes, weights))`` when the rows are
-    weighted (``sample_weight``): the loss reads both.
+    weighted (``sample_weight``): the loss reads both. An out-of-core X
+    (:class:`~mtl_sklearn._host.HostRows`) stays on the host; its codes stay
+    small on the device and become the loss's int64 one batch at a time.
     """
 
     def __init__(self, X, codes=None, device="cpu", weights=None):
         self.device = torch.device(device)
-        self.X = SparseRows(X, self.device) if sp.issparse(X) else torch.as_tensor(X, device=self.device)
+        if isinstance(X, HostRows):
+            self.X = X
+        elif sp.issparse(X):
+            self.X = SparseRows(X, self.device)
+        else:
+            self.X = torch.as_tensor(X, device=self.device)
         self.codes = None if codes is None else torch.as_tensor(codes, device=self.device)
+        if self.codes is not None and not isinstance(X, HostRows):
+            self.codes = self.codes.long()  # once, rather than at every batch
         self.weights = (
             None if weights is None else torch.as_tensor(weights, dtype=torch.float32, device=self.device)
         )
@@ -77,10 +87,16 @@ class TaskDataset(Dataset):
 
     def batch(self, index):
         """The rows at ``index`` (a slice or an int tensor) as ``(X, codes)`` or ``(X, (codes, weights))``."""
+        return _rows(self.X, index), self.targets(index)
+
+    def targets(self, index):
+        """The targets of the rows at ``index``: codes, or ``(codes, weights)``; None to predict."""
         codes = _rows(self.codes, index)
-        if self.weights is None or codes is None:
-            return _rows(self.X, index), codes
-        return _rows(self.X, index), (codes, _rows(self.weights, index))
+        if codes is not None and codes.dtype != torch.int64:
+            codes = codes.long()
+        if codes is None or self.weights is None:
+            return codes
+        return codes, _rows(self.weights, index)
 
 
 def rows_of(dataset):
@@ -153,20 +169,49 @@ class BatchIterator:
     ``iterator_train__*`` (or ``iterator_valid__*``) parameters, of which it
     takes those of :class:`torch.utils.data.DataLoader` that make sense for
     batches cut from tensors already on the device (:data:`ITERATOR_PARAMS`).
+
+    An out-of-core X is read a chunk at a time (chunks in random order when
+    shuffling, rows shuffled within each chunk), and its batches are cut from
+    the chunk on the device: they do not cross chunks.
+
+    In data-parallel training (``shard=(rank, world)``), every process draws
+    the same batches (the same seed, so the same order) and keeps its
+    ``1/world`` of each, after dropping the rows past a multiple of ``world``:
+    the processes' equal parts average to the whole batch's gradient.
     """
 
-    def __init__(self, dataset, batch_size, shuffle=False, drop_last=False):
+    def __init__(self, dataset, batch_size, shuffle=False, drop_last=False, shard=None):
         self.dataset, rows = rows_of(dataset)
         self.rows = None if rows is None else torch.as_tensor(rows, device=self.dataset.device)
         self.n_rows = len(dataset)
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.drop_last = drop_last
+        self.shard = shard
 
     def __len__(self):
-        return self.n_rows // self.batch_size if self.drop_last else math.ceil(self.n_rows / self.batch_size)
+        if isinstance(self.dataset.X, HostRows):
+            return sum(
+                self._batches_in(stop - start if rows is None else len(rows))
+                for start, stop, rows in self._host_chunks()
+            )
+        return self._batches_in(self.n_rows)
+
+    def _batches_in(self, n_rows):
+        return n_rows // self.batch_size if self.drop_last else math.ceil(n_rows / self.batch_size)
 
     def __iter__(self):
+        batches = self._host_batches() if isinstance(self.dataset.X, HostRows) else self._device_batches()
+        if self.shard is None:
+            yield from batches
+            return
+        rank, world = self.shard
+        for X, target in batches:
+            if len(X) >= world:
+                keep = len(X) - len(X) % world
+                yield X[:keep].tensor_split(world)[rank], _split_target(target, keep, world, rank)
+
+    def _device_batches(self):
         end = len(self) * self.batch_size if self.drop_last else self.n_rows
         if not self.shuffle and self.rows is None:
             for start in range(0, end, self.batch_size):
@@ -179,6 +224,45 @@ class BatchIterator:
             order = self.rows[order]
         for start in range(0, end, self.batch_size):
             yield self.dataset.batch(order[start : start + self.batch_size])
+
+    def _host_chunks(self):
+        """``(start, stop, rows)`` of each chunk of the out-of-core X holding rows of this iterator.
+
+        ``rows`` are the iterator's rows in the chunk (a view of one sorted
+        array), or None when it takes every row: nothing per row is held.
+        """
+        rows = None if self.rows is None else np.sort(self.rows.cpu().numpy())
+        for start, stop in self.dataset.X.chunks:
+            if rows is None:
+                yield start, stop, None
+                continue
+            inside = rows[np.searchsorted(rows, start) : np.searchsorted(rows, stop)]
+            if len(inside):
+                yield start, stop, inside
+
+    def _host_batches(self):
+        device, X = self.dataset.device, self.dataset.X
+        chunks = list(self._host_chunks())
+        order = torch.randperm(len(chunks)).tolist() if self.shuffle else range(len(chunks))
+        for k in order:
+            start, stop, rows = chunks[k]
+            block = torch.from_numpy(X.read(start, stop)).to(device, non_blocking=True)
+            local = (
+                torch.arange(stop - start, device=device)
+                if rows is None
+                else torch.as_tensor(rows - start, device=device)
+            )
+            if self.shuffle:
+                local = local[torch.randperm(len(local), device=device)]
+            for first in range(0, self._batches_in(len(local)) * self.batch_size, self.batch_size):
+                index = local[first : first + self.batch_size]
+                yield block.index_select(0, index), self.dataset.targets(index + start)
+
+
+def _split_target(target, keep, world, rank):
+    if isinstance(target, tuple):
+        return tuple(part[:keep].tensor_split(world)[rank] for part in target)
+    return target[:keep].tensor_split(world)[rank]
 
 
 # The DataLoader parameters that BatchIterator takes (as iterator_train__* / iterator_valid__*)

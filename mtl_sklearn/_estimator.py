@@ -24,8 +24,9 @@ from ._blend import (
     update_baselines,
 )
 from ._compat import HasMethods, Interval, Options, StrOptions, _check_sample_weight, _fit_context
+from ._host import HostRows, bounded_rows, is_out_of_core, read_rows, row_chunks
 from ._layout import TaskLayout
-from ._net import CONTINUABLE, CONTINUABLE_PREFIXES, retune, train_further, train_network
+from ._net import CONTINUABLE, CONTINUABLE_PREFIXES, train_further, train_network
 from ._scoring import score_tasks
 from ._split import held_out_rows
 from ._targets import MISSING, check_missing_label, encode_targets, encode_with_classes, task_columns
@@ -182,6 +183,15 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         batches and its last one; predictions and validation run uncompiled. The
         first fit in a process spends tens of seconds compiling: worth it only
         for long fits.
+    accelerator : accelerate.Accelerator, default=None
+        Train data-parallel with Hugging Face Accelerate, through skorch's
+        ``AccelerateMixin``: launch one process per device (``accelerate
+        launch``, ``torchrun``) that fits the same estimator on the same data
+        with the same ``random_state``; each process trains on its part of
+        every batch (``batch_size`` is the batch of all processes together),
+        the gradients are averaged, and every process ends with the same
+        model. Accelerate places the model (``device`` is then ignored).
+        ``docs/scaling.rst`` shows how.
     n_jobs : int, default=None
         Number of tasks whose baselines are fitted in parallel (joblib, as
         :class:`~sklearn.multioutput.MultiOutputClassifier`). None is 1
@@ -225,7 +235,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         The learnt task-to-expert allocation α.
     lambdas_ : ndarray of shape (n_tasks,)
         The λ used to blend each task: the given or chosen λ, and 0 for a task
-        the scheduler dropped (served by its baseline alone).
+        the L1 penalty on α dropped (served by its baseline alone).
     dropped_tasks_ : list of str
         Tasks whose row of ``alpha_`` is all zero: not scheduled on the shared
         network, predicted by their baseline alone (by the network's bias
@@ -298,6 +308,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         "device": [str, torch.device],
         "compile": ["boolean"],
         "warm_start": ["boolean"],
+        "accelerator": [None, HasMethods(["prepare", "unwrap_model"])],
         "n_jobs": [None, Integral],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -325,6 +336,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         device="cpu",
         compile=False,
         warm_start=False,
+        accelerator=None,
         n_jobs=None,
         random_state=None,
         verbose=0,
@@ -349,6 +361,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         self.device = device
         self.compile = compile
         self.warm_start = warm_start
+        self.accelerator = accelerator
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
@@ -436,6 +449,14 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
     # -- data --------------------------------------------------------------
 
     def _validate_X(self, X, reset):
+        """X checked as scikit-learn does; an out-of-core X is wrapped, and only a sample of it read."""
+        if is_out_of_core(X):
+            X = X if isinstance(X, HostRows) else HostRows(X)
+            self._validate_array(X.read(0, min(2, len(X))), reset)  # its dimensions and features
+            return X
+        return self._validate_array(X, reset)
+
+    def _validate_array(self, X, reset):
         if isinstance(X, pd.DataFrame):
             non_numeric = [
                 str(name)
@@ -505,6 +526,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
             "train_split": self.train_split,
             "callbacks": self.callbacks,
             "device": self.device,
+            "accelerator": self.accelerator,
             "compile": self.compile,
             "verbose": int(self.verbose),
             "n_iter_no_change": self.n_iter_no_change,
@@ -719,9 +741,19 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         codes = encode_with_classes(frame, classes, self.task_names_, self.missing_label)
         _check_rows(X, codes)
         weights = _row_weights(sample_weight, X)
-        net = copy.deepcopy(self.net_)
-        retune(net, self._net_settings(X), self._changed_training_params())
-        train_further(net, X, codes, epochs=epochs, sample_weight=weights)
+        # each call's passes drawn from random_state and the epochs already trained: a run of
+        # calls repeats exactly, and no two calls shuffle alike
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        net = train_further(
+            self.net_,
+            X,
+            codes,
+            epochs=epochs,
+            seed=(seed + len(self.net_.history)) % np.iinfo(np.int32).max,
+            settings=self._net_settings(X),
+            changed=self._changed_training_params(),
+            sample_weight=weights,
+        )
         if self.baselines_ is not None and any(hasattr(b, "partial_fit") for b in self.baselines_):
             self.baselines_ = update_baselines(copy.deepcopy(self.baselines_), X, classes, codes, weights)
         self.net_ = net
@@ -815,6 +847,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         """
         codes, classes, names = targets.codes, targets.classes, targets.task_names
         rows, held_out = held_out_rows(codes, self.validation_fraction, seed, "choose lambdas")
+        scored = bounded_rows(X, held_out, seed)  # all held-out rows, unless X is out of core
         train_codes = codes.copy()
         train_codes[held_out] = MISSING  # baselines fit on the training rows, without a copy of X
         candidates = self._baselines(X)
@@ -834,11 +867,12 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
             rows=rows, held_out=held_out if early_stopping else None, task_weights=np.ones(len(classes))
         )
         alive = net.multitask_module.alpha.cpu().numpy().any(axis=1)
-        network = [p if keep else None for p, keep in zip(net.predict_task_probas(X[held_out]), alive)]
-        weights = None if sample_weight is None else sample_weight[held_out]
+        X_scored = X[scored]
+        network = [p if keep else None for p, keep in zip(net.predict_task_probas(X_scored), alive)]
+        weights = None if sample_weight is None else sample_weight[scored]
         choices = [
             choose_lambdas(
-                network, baseline_probas(baselines, X[held_out], classes), codes[held_out], names, weights
+                network, baseline_probas(baselines, X_scored, classes), codes[scored], names, weights
             )
             for baselines in fitted.values()
         ]
@@ -871,13 +905,20 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_ if self.outputs_2d_ else [self.classes_]
 
     def _probas(self, X):
-        """Probabilities of each task, a list even for a single task."""
+        """Probabilities of each task, a list even for a single task.
+
+        Chunk by chunk of rows (about 64 MB of X each, read from disk when X
+        is out of core), into arrays allocated once.
+        """
         classes = self._task_classes()
         X = self._validate_X(X, reset=False)
-        net_probas = self.net_.predict_task_probas(X)
+        probas = [np.empty((X.shape[0], len(c))) for c in classes]
         needs_baseline = self.baselines_ is not None and (self.lambdas_ < 1).any()
-        base = baseline_probas(self.baselines_, X, classes) if needs_baseline else None
-        probas = blend(net_probas, base, self.lambdas_)
+        for start, stop in row_chunks(X):
+            rows = read_rows(X, start, stop)
+            base = baseline_probas(self.baselines_, rows, classes) if needs_baseline else None
+            for out, proba in zip(probas, blend(self.net_.predict_task_probas(rows), base, self.lambdas_)):
+                out[start:stop] = proba
         for name, proba in zip(self.task_names_, probas):
             bad = ~np.isfinite(proba).all(axis=1)
             if bad.any():

@@ -12,6 +12,7 @@ from tensors already on the device (``get_dataset``, ``iterator_train`` and
 package's skorch defaults and early stopping, trains it and returns it.
 """
 
+import copy
 import math
 import re
 import sys
@@ -21,6 +22,7 @@ import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping, PrintLog, ProgressBar
 from skorch.helper import predefined_split
+from skorch.hf import AccelerateMixin
 from torch.utils.data import Subset
 
 from ._allocation import alpha_penalty
@@ -135,10 +137,15 @@ class MultiTaskNet(NeuralNet):
             raise KeyboardInterrupt("training was interrupted")
         return self
 
+    @property
+    def data_device(self):
+        """The device the rows go to: the net's ``device``."""
+        return torch.device(self.device)
+
     def get_dataset(self, X, y=None):
         if isinstance(X, (TaskDataset, Subset)):
             return X
-        return TaskDataset(X, y, device=self.device)
+        return TaskDataset(X, y, device=self.data_device)
 
     # Evaluation passes (predictions, validation loss) run the modules as
     # written: a single pass gains nothing from compiling, and each new batch
@@ -210,6 +217,59 @@ class MultiTaskNet(NeuralNet):
         return probas
 
 
+class AcceleratedMultiTaskNet(AccelerateMixin, MultiTaskNet):
+    """A :class:`MultiTaskNet` trained data-parallel by Accelerate (skorch's ``AccelerateMixin``).
+
+    One process per device, each launched with the same data and seed (e.g.
+    ``accelerate launch``): every process draws the same batches and trains
+    on its part of each, DDP averages the gradients (α's too, so α and the
+    heads move alike everywhere), and every process predicts and scores
+    every row itself, so that early stopping sees the same held-out loss in
+    each.
+    """
+
+    def initialize_criterion(self):
+        super().initialize_criterion()
+        # Accelerate wraps every torch module it prepares in DDP, which refuses one
+        # without parameters, as the loss is; the loss has no state to share.
+        self.criterion_ = _Unprepared(self.criterion_.to(self.accelerator.device))
+        return self
+
+    def get_iterator(self, dataset, training=False):
+        iterator = super().get_iterator(dataset, training=training)
+        if training and self.accelerator.num_processes > 1:
+            iterator.shard = (self.accelerator.process_index, self.accelerator.num_processes)
+        return iterator
+
+    def evaluation_step(self, batch, training=False):
+        # every process evaluates every row (batches are split only to train): nothing to gather
+        return NeuralNet.evaluation_step(self, batch, training=training)
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+        if training and self.accelerator.num_processes > 1:
+            # Each process updated the running batch statistics (α's standardisation, any
+            # batch norm) on its own rows: every process takes their mean before reading them.
+            for buffer in self.accelerator.unwrap_model(self.module_).buffers():
+                if buffer.is_floating_point():
+                    buffer.copy_(self.accelerator.reduce(buffer, reduction="mean"))
+
+    @property
+    def data_device(self):
+        """The device the rows go to: this process's, as Accelerate chose it."""
+        return self.accelerator.device
+
+
+class _Unprepared:
+    """A loss module, hidden from Accelerate's ``prepare`` (see :class:`AcceleratedMultiTaskNet`)."""
+
+    def __init__(self, loss):
+        self.loss = loss
+
+    def __call__(self, y_pred, y_true):
+        return self.loss(y_pred, y_true)
+
+
 def _as_written(module):
     """``module`` itself, not the ``torch.compile`` wrapper around it, if any."""
     return getattr(module, "_orig_mod", module)
@@ -251,6 +311,11 @@ def make_net(
         ``optimizer__*``, ``callbacks``, ``verbose``…), and ``n_experts``, ``C``.
     """
     params = dict(params)
+    net_class = MultiTaskNet
+    if params.get("accelerator") is not None:  # data-parallel: Accelerate places the model
+        net_class, params["device"] = AcceleratedMultiTaskNet, None
+    else:
+        params.pop("accelerator", None)
     kept = "last" if held_out is None else "best"
     callbacks = net_callbacks(params.pop("callbacks", None), params.get("verbose", 0), kept=kept)
     params.setdefault("callbacks__print_log", epoch_table(params.get("verbose", 0)))
@@ -274,7 +339,7 @@ def make_net(
         rows = max(params.get("batch_size", 128), PREDICT_BATCH_VALUES // max(1, math.prod(input_shape)))
         params.setdefault("iterator_valid__batch_size", rows)
     _check_iterator_params(params)
-    return MultiTaskNet(
+    return net_class(
         layout=layout,
         input_shape=input_shape,
         class_counts=class_counts,
@@ -319,9 +384,20 @@ def retune(net, settings, changed):
     net.set_params(**params)
 
 
-def train_further(net, X, codes, *, epochs, sample_weight=None):
-    """Train a fitted net ``epochs`` more epochs on ``X`` and ``codes`` (skorch's ``partial_fit``)."""
-    net.partial_fit(TaskDataset(X, codes, device=net.device, weights=sample_weight), epochs=epochs)
+def train_further(net, X, codes, *, epochs, seed, settings, changed, sample_weight=None):
+    """A copy of a fitted net, given the ``changed`` settings and trained ``epochs`` more epochs.
+
+    skorch's ``partial_fit`` on ``X`` and ``codes``, its shuffling and dropout
+    drawn from ``seed``; the net itself stays as it was. The copy shares the
+    net's accelerator, if any (copying one breaks it).
+    """
+    accelerator = getattr(net, "accelerator", None)
+    net = copy.deepcopy(net, memo={} if accelerator is None else {id(accelerator): accelerator})
+    retune(net, settings, changed)
+    device = net.data_device
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(seed)
+        net.partial_fit(TaskDataset(X, codes, device=device, weights=sample_weight), epochs=epochs)
     return net
 
 
@@ -394,7 +470,8 @@ def train_network(
 
     Both ``rows`` and ``held_out`` index one dataset: neither copies X.
     """
-    device = torch.device(settings.get("device", "cpu"))
+    accelerator = settings.get("accelerator")
+    device = torch.device(accelerator.device if accelerator is not None else settings.get("device", "cpu"))
     dataset = TaskDataset(X, codes, device=device, weights=sample_weight)
     train = dataset if rows is None else Subset(dataset, rows)
     valid = None if held_out is None else Subset(dataset, held_out)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 
 from mtl_sklearn import MultiTaskClassifier
@@ -66,3 +67,15 @@ def test_blending_in_partial_fit_needs_a_baseline_that_learns_incrementally():
         MultiTaskClassifier(lambdas=0.5, baseline=LogisticRegression()).partial_fit(
             X[:100], Y[:100], classes=CLASSES
         )
+
+
+def test_the_same_random_state_repeats_a_run_of_calls_exactly():
+    def run(random_state, first_torch_seed):
+        torch.manual_seed(first_torch_seed)  # what ran before must not matter
+        clf = MultiTaskClassifier(random_state=random_state)
+        for chunk_X, chunk_Y in _chunks(1000):
+            clf.partial_fit(chunk_X, chunk_Y, classes=CLASSES)
+        return clf.predict_proba(X[:50])[1]
+
+    np.testing.assert_array_equal(run(0, 1), run(0, 2))
+    assert not np.array_equal(run(0, 1), run(1, 1))
