@@ -1,4 +1,5 @@
 import os
+import signal
 
 import numpy as np
 import pytest
@@ -15,6 +16,18 @@ def shared_factor_data():
     Y = Y.astype(float)
     Y[rng.uniform(size=Y.shape) < 0.3] = np.nan
     return X, Y
+
+
+@pytest.fixture(scope="module")  # module-wide: hypothesis re-runs a test in one fixture
+def interruptible():
+    """SIGINT raises KeyboardInterrupt, as in a terminal or notebook.
+
+    A CI runner or a shell's background job may start the tests with SIGINT
+    ignored, and an ignored signal is (rightly) not an interrupt.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
 
 
 # Property-based tests draw the same examples on every run (CI stays reproducible);

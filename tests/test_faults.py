@@ -204,7 +204,7 @@ class InterruptAt(Callback):
             os.kill(os.getpid(), signal.SIGINT)
 
 
-def test_an_interrupt_ends_the_whole_fit_and_leaves_the_model_as_it_was(monkeypatch):
+def test_an_interrupt_ends_the_whole_fit_and_leaves_the_model_as_it_was(monkeypatch, interruptible):
     clf = MultiTaskClassifier(**QUICK).fit(X, Y)
     before = _state(clf)
     fits = []
@@ -216,6 +216,15 @@ def test_an_interrupt_ends_the_whole_fit_and_leaves_the_model_as_it_was(monkeypa
     assert fits == [1]  # the fit that chooses λ: no refit after the interrupt
     clf.set_params(lambdas=1.0, callbacks=None)
     np.testing.assert_array_equal(_state(clf), before)
+
+
+def test_an_ignored_sigint_is_no_interrupt():
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # as in a background job
+    try:
+        clf = MultiTaskClassifier(**QUICK, callbacks=[InterruptAt()]).fit(X, Y)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert len(clf.history_) == QUICK["max_epochs"]
 
 
 def test_a_callback_that_stops_training_is_not_an_interrupt():

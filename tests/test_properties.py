@@ -185,7 +185,7 @@ faults = st.one_of(
 
 @given(faults, st.booleans(), st.sampled_from([1.0, "auto"]))
 @FITS
-def test_a_fit_that_raises_leaves_the_estimator_as_it_was(fault, fitted_before, lambdas):
+def test_a_fit_that_raises_leaves_the_estimator_as_it_was(interruptible, fault, fitted_before, lambdas):
     clf = MultiTaskClassifier(max_epochs=2, batch_size=16, module__hidden_sizes=(8,), random_state=0)
     if fitted_before:
         clf.fit(X, Y)
