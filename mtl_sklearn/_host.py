@@ -61,8 +61,7 @@ class HostRows:
         if _is_dask(X):
             bounds = np.cumsum([0, *X.chunks[0]])
         else:
-            step = max(1, CHUNK_BYTES // (4 * max(1, math.prod(self.shape[1:]))))
-            bounds = [*range(0, self.shape[0], step), self.shape[0]]
+            bounds = [*range(0, self.shape[0], rows_per_chunk(self.shape)), self.shape[0]]
         self.chunks = [(int(a), int(b)) for a, b in itertools.pairwise(bounds) if b > a]
 
     @property
@@ -128,9 +127,13 @@ def row_chunks(X):
     """``(start, stop)`` bounds that cut X's rows into chunks of about ``CHUNK_BYTES``."""
     if isinstance(X, HostRows):
         return X.chunks
-    n, row_values = X.shape[0], max(1, math.prod(X.shape[1:]))
-    step = max(1, CHUNK_BYTES // (4 * row_values))
+    n, step = X.shape[0], rows_per_chunk(X.shape)
     return [(start, min(start + step, n)) for start in range(0, n, step)]
+
+
+def rows_per_chunk(shape):
+    """How many float32 rows of this ``shape`` fit in ``CHUNK_BYTES`` (at least one)."""
+    return max(1, CHUNK_BYTES // (4 * max(1, math.prod(shape[1:]))))
 
 
 def read_rows(X, start, stop):
@@ -150,4 +153,4 @@ def bounded_rows(X, rows, seed):
 
 def baseline_rows(X):
     """How many rows of an out-of-core X a baseline reads: ``MAX_BASELINE_ROWS``, and one chunk's bytes."""
-    return min(MAX_BASELINE_ROWS, CHUNK_BYTES // (4 * max(1, math.prod(X.shape[1:]))))
+    return min(MAX_BASELINE_ROWS, rows_per_chunk(X.shape))
