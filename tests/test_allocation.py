@@ -69,9 +69,11 @@ def _unrelated_task_data(seed, n=1000):
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_small_C_drops_the_unrelated_task_only(seed):
-    # measured on seeds 0-3 (n = 1,000): C = 0.002 drops exactly the unrelated task
+    # measured on seeds 0-5 (n = 1,000), 1 and 2 torch threads, the newest and the oldest versions
+    # allowed: C = 0.003-0.004 drops exactly the unrelated task; 0.002 sometimes drops the control
+    # task too, 0.006 sometimes neither
     X, Y = _unrelated_task_data(seed)
-    clf = MultiTaskClassifier(C=0.002, max_epochs=60, random_state=seed).fit(X, Y)
+    clf = MultiTaskClassifier(C=0.004, max_epochs=60, random_state=seed).fit(X, Y)
     assert clf.dropped_tasks_ == ["task_3"]
     assert np.all(clf.alpha_[3] == 0) and np.all(clf.alpha_[[0, 1, 2, 4]] > 0)
     np.testing.assert_array_equal(clf.predict_proba(X)[3], clf.baselines_[3].predict_proba(X))
