@@ -7,6 +7,7 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+import torch
 
 from mtl_sklearn.__main__ import main
 
@@ -39,7 +40,12 @@ def test_readme_example_prints_what_readme_says(capsys):
                 if not comment.startswith("#"):
                     break
                 expected.append(comment[2:].rstrip())
-    exec(compile(code, "README.md", "exec"), {})
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)  # as README's figures were printed
+    try:
+        exec(compile(code, "README.md", "exec"), {})
+    finally:
+        torch.set_num_threads(threads)
     printed = [line.rstrip() for line in capsys.readouterr().out.splitlines()]
     assert printed == expected
 
