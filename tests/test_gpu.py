@@ -1,4 +1,4 @@
-"""A model trained on a GPU pickles and predicts on a CPU-only machine."""
+"""On a GPU: a model trained there pickles and predicts on a CPU-only machine; CUDA graphs; Accelerate."""
 
 import os
 import pickle
@@ -68,3 +68,17 @@ def test_cuda_graphs_train_as_the_eager_network(shared_factor_data):
     np.testing.assert_allclose(
         graphs.net_.history[:, "train_loss"], eager.net_.history[:, "train_loss"], atol=1e-3
     )
+
+
+def test_an_accelerator_on_one_gpu_trains_there(shared_factor_data):
+    # skorch's AccelerateMixin in one process: the module and the batches on the accelerator's
+    # device, model reads through the unwrapped module (multi-process runs: tests/test_scaling.py)
+    accelerate = pytest.importorskip("accelerate")
+    X, Y = shared_factor_data
+    clf = MultiTaskClassifier(accelerator=accelerate.Accelerator(), max_epochs=10, random_state=0).fit(X, Y)
+    assert next(clf.net_.multitask_module.parameters()).is_cuda
+    assert clf.alpha_.shape == (4, 1) and np.all(np.isfinite(clf.alpha_))
+    assert clf.score(X, Y) > 0.85
+    # one process trains as device="cuda" does (on the CPU the two are equal to the bit)
+    alone = MultiTaskClassifier(device="cuda", max_epochs=10, random_state=0).fit(X, Y)
+    np.testing.assert_allclose(np.hstack(clf.predict_proba(X)), np.hstack(alone.predict_proba(X)), atol=1e-3)
