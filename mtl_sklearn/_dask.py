@@ -84,20 +84,13 @@ def dask_predict(estimator, X):
     dtypes = {c.dtype for c in classes}
     dtype = dtypes.pop() if len(dtypes) == 1 else np.dtype(object)
     X = _by_rows(X)
-    if model.outputs_2d_:
-        return X.map_blocks(
-            estimator.predict,
-            drop_axis=list(range(2, X.ndim)),
-            chunks=(X.chunks[0], (len(classes),)),
-            dtype=dtype,
-            meta=np.empty((0, 0), dtype=dtype),
-        )
+    columns = ((len(classes),),) if model.outputs_2d_ else ()  # one per task, or none for 1-D y
     return X.map_blocks(
         estimator.predict,
-        drop_axis=list(range(1, X.ndim)),
-        chunks=(X.chunks[0],),
+        drop_axis=list(range(1 + len(columns), X.ndim)),
+        chunks=(X.chunks[0], *columns),
         dtype=dtype,
-        meta=np.empty((0,), dtype=dtype),
+        meta=np.empty((0,) * (1 + len(columns)), dtype=dtype),
     )
 
 

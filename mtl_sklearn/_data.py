@@ -231,14 +231,10 @@ class BatchIterator:
         ``rows`` are the iterator's rows in the chunk (a view of one sorted
         array), or None when it takes every row: nothing per row is held.
         """
-        rows = None if self.rows is None else np.sort(self.rows.cpu().numpy())
-        for start, stop in self.dataset.X.chunks:
-            if rows is None:
-                yield start, stop, None
-                continue
-            inside = rows[np.searchsorted(rows, start) : np.searchsorted(rows, stop)]
-            if len(inside):
-                yield start, stop, inside
+        X = self.dataset.X
+        if self.rows is None:
+            return ((start, stop, None) for start, stop in X.chunks)
+        return X.rows_by_chunk(np.sort(self.rows.cpu().numpy()))
 
     def _host_batches(self):
         device, X = self.dataset.device, self.dataset.X

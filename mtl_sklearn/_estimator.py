@@ -571,7 +571,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         _check_rows(X, targets.codes)
         weights = _row_weights(sample_weight, X)
         layout = TaskLayout([len(c) for c in targets.classes])
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        seed = self._seed()
         train = partial(
             train_network,
             X,
@@ -594,9 +594,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
             baselines = fit_baselines(targets.codes, choice.baselines)
             net = train(task_weights=np.ones(len(lambdas)), max_epochs=choice.epochs)
         else:  # λ given, or "auto" without baselines: the network alone, λ = 1
-            auto = isinstance(self.lambdas, str)
-            lambdas = np.ones(len(targets.classes)) if auto else self._check_lambdas(targets.task_names)
-            scores = None
+            lambdas, scores = self._unchosen_lambdas(targets.task_names), None
             baselines = fit_baselines(targets.codes, self._baselines(X))
             rows = held_out = None
             if early_stopping:
@@ -693,9 +691,8 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         targets = encode_targets(y, self.missing_label, classes=classes)
         _check_rows(X, targets.codes)
         weights = _row_weights(sample_weight, X)
-        auto = isinstance(self.lambdas, str)
-        lambdas = np.ones(len(targets.classes)) if auto else self._check_lambdas(targets.task_names)
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        lambdas = self._unchosen_lambdas(targets.task_names)
+        seed = self._seed()
         baseline = self._baselines(X)
         baselines = None
         if hasattr(baseline, "partial_fit"):
@@ -743,7 +740,7 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
         weights = _row_weights(sample_weight, X)
         # each call's passes drawn from random_state and the epochs already trained: a run of
         # calls repeats exactly, and no two calls shuffle alike
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        seed = self._seed()
         net = train_further(
             self.net_,
             X,
@@ -777,6 +774,14 @@ class MultiTaskClassifier(ClassifierMixin, BaseEstimator):
                 "warm_start=False to fit a new model with them."
             )
         return [key for key in changed if key not in STARTING_PARAMS]
+
+    def _seed(self):
+        """The seed of this fit's torch generators, held-out rows and baselines, from ``random_state``."""
+        return check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+
+    def _unchosen_lambdas(self, task_names):
+        """λ when no held-out rows choose it: as given, or the network alone (1) for "auto"."""
+        return np.ones(len(task_names)) if isinstance(self.lambdas, str) else self._check_lambdas(task_names)
 
     def _say(self, text):
         """Tell what the fit does next, with ``verbose``."""

@@ -83,16 +83,24 @@ class HostRows:
             _release(X, start, stop)
         return rows
 
+    def rows_by_chunk(self, rows):
+        """``(start, stop, inside)`` of each chunk holding some of the sorted indices ``rows``.
+
+        ``inside`` is a view of ``rows``: those in ``start:stop``.
+        """
+        for start, stop in self.chunks:
+            inside = rows[np.searchsorted(rows, start) : np.searchsorted(rows, stop)]
+            if len(inside):
+                yield start, stop, inside
+
     def take(self, rows):
         """The rows at the sorted indices ``rows``, read chunk by chunk, as one float32 array."""
         rows = np.asarray(rows)
         out = np.empty((len(rows), *self.shape[1:]), dtype=np.float32)
         done = 0
-        for start, stop in self.chunks:
-            inside = rows[(rows >= start) & (rows < stop)]
-            if len(inside):
-                out[done : done + len(inside)] = self.read(start, stop)[inside - start]
-                done += len(inside)
+        for start, stop, inside in self.rows_by_chunk(rows):
+            out[done : done + len(inside)] = self.read(start, stop)[inside - start]
+            done += len(inside)
         return out
 
     def __getitem__(self, rows):

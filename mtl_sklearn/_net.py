@@ -12,6 +12,7 @@ from tensors already on the device (``get_dataset``, ``iterator_train`` and
 package's skorch defaults and early stopping, trains it and returns it.
 """
 
+import contextlib
 import copy
 import math
 import re
@@ -394,11 +395,17 @@ def train_further(net, X, codes, *, epochs, seed, settings, changed, sample_weig
     accelerator = getattr(net, "accelerator", None)
     net = copy.deepcopy(net, memo={} if accelerator is None else {id(accelerator): accelerator})
     retune(net, settings, changed)
-    device = net.data_device
+    with _seeded(seed, net.data_device):
+        net.partial_fit(TaskDataset(X, codes, device=net.data_device, weights=sample_weight), epochs=epochs)
+    return net
+
+
+@contextlib.contextmanager
+def _seeded(seed, device):
+    """torch's generators (the CPU's and ``device``'s) seeded within the block, restored after it."""
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(seed)
-        net.partial_fit(TaskDataset(X, codes, device=device, weights=sample_weight), epochs=epochs)
-    return net
+        yield
 
 
 def _class_weights(class_weight, class_counts):
@@ -479,8 +486,7 @@ def train_network(
     class_weights = _class_weights(class_weight, counts)
     if class_weights is not None:  # the heads start at the minimum of the class-weighted loss
         counts = weighted_by_class(counts, class_weights)
-    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-        torch.manual_seed(seed)
+    with _seeded(seed, device):
         net = make_net(
             layout=layout,
             input_shape=tuple(X.shape[1:]),

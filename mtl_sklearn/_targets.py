@@ -12,7 +12,12 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.multiclass import type_of_target
 
-MISSING = -1  # a missing label's code; codes are small ints (int16, int32 past 32,767 classes)
+MISSING = -1  # a missing label's code
+
+
+def code_dtype(n_classes):
+    """The dtype of the codes of tasks with at most ``n_classes`` classes: int16, int32 past 32,768."""
+    return np.int16 if n_classes <= 2**15 else np.int32
 
 
 def as_task_frame(Y):
@@ -201,9 +206,8 @@ def encode_targets(Y, missing_label=None, classes=None):
     -------
     targets : Targets
         ``task_names`` (list of str, unique), ``classes`` (sorted classes of
-        each task), ``codes`` (int16 array of shape (n_samples, n_tasks), int32
-        beyond 32,767 classes:
-        each label's index in its task's classes, ``MISSING`` where missing),
+        each task), ``codes`` (array of shape (n_samples, n_tasks) of
+        :func:`code_dtype`: each label's index in its task's classes, ``MISSING`` where missing),
         ``one_dimensional`` (whether ``Y`` was 1-D, a single task) and
         ``named`` (whether ``Y`` named its tasks).
     """
@@ -215,7 +219,7 @@ def encode_targets(Y, missing_label=None, classes=None):
     given = None if classes is None else ([classes] if one_dimensional else list(classes))
     if given is not None and len(given) != len(task_names):
         raise ValueError(f"classes has {len(given)} entries but Y has {len(task_names)} tasks.")
-    classes, codes = [], np.empty(frame.shape, dtype=np.int16)
+    classes, codes = [], np.empty(frame.shape, dtype=code_dtype(2))
     for t, name in enumerate(task_names):
         column = frame.iloc[:, t]
         missing, n_marked = _missing_mask(column, missing_label)
@@ -230,8 +234,7 @@ def encode_targets(Y, missing_label=None, classes=None):
         else:
             task_classes = _given_classes(given[t], values, name)
         classes.append(task_classes)
-        if len(task_classes) > np.iinfo(codes.dtype).max:
-            codes = codes.astype(np.int32)
+        codes = codes.astype(np.result_type(codes, code_dtype(len(task_classes))), copy=False)
         codes[:, t] = MISSING
         codes[~missing, t] = np.searchsorted(task_classes, values)
     return Targets(task_names, classes, codes, one_dimensional, named)
@@ -274,7 +277,7 @@ def encode_with_classes(frame, classes, task_names, missing_label=None):
     Returns ``codes`` as :func:`encode_targets` does; a label that is not one
     of its task's classes raises a ValueError naming the task.
     """
-    codes = np.full(frame.shape, MISSING, dtype=np.int16 if max(map(len, classes)) < 2**15 else np.int32)
+    codes = np.full(frame.shape, MISSING, dtype=code_dtype(max(map(len, classes))))
     for t, (labelled, values) in enumerate(labels_per_task(frame, classes, task_names, missing_label)):
         task_classes = classes[t]
         positions = np.searchsorted(task_classes, values).clip(0, len(task_classes) - 1)
